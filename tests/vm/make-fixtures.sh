@@ -1,0 +1,25 @@
+#!/bin/sh
+# Export the Flax MLPs the in-kernel tests load, with random inputs and the
+# JAX outputs they must reproduce. Runs on the host (JAX is slow under TCG).
+#   make-fixtures.sh OUTDIR
+# Regenerates only when the exporter or this script changed.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=$1
+GEN="$ROOT/.venv/bin/kinfer-models"
+mkdir -p "$OUT"
+
+stamp="$OUT/.stamp"
+want=$(cat "$0" $(find "$ROOT/models/src" -name '*.py' | sort) | sha256sum | cut -d' ' -f1)
+[ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && exit 0
+
+echo "fixtures: exporting Flax MLPs to $OUT"
+# Three shapes: a small setup-style classifier with softmax, a deeper
+# compact-style tanh network with batch 4, and one with > 1 MiB of weights.
+"$GEN" export-mlp --layers 16,32,10 --activation relu --style setup \
+	--softmax --batch 1 --samples 16 --seed 1 --out "$OUT/mlp_relu"
+"$GEN" export-mlp --layers 8,64,64,4 --activation tanh --style compact \
+	--batch 4 --samples 16 --seed 2 --out "$OUT/mlp_tanh"
+"$GEN" export-mlp --layers 256,1024,256,16 --activation sigmoid --style setup \
+	--batch 2 --samples 16 --seed 3 --out "$OUT/mlp_big"
+echo "$want" > "$stamp"

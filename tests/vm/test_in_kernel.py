@@ -1,0 +1,174 @@
+"""kinfer in a running Debian kernel: load Flax MLPs, run them, compare with JAX.
+
+Runs inside the VM (tests/vm/run-in-guest.sh), in file order: the module is
+inserted once, three models are loaded, run and unloaded, and the last test
+removes the module and checks that nothing was left behind.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from conftest import (BPFFS, FIXTURES, MODULE, SYSFS, dmesg_trouble, kinfer,
+                      rmmod_with_retry, run)
+
+MODELS = ["mlp_relu", "mlp_tanh", "mlp_big"]
+SAMPLES = 16
+
+# ONNX op -> the kfunc the loader must lower it to (MatMul+Add fuse to dense).
+KFUNC_OF_OP = {
+    "Relu": "kinfer_relu",
+    "Sigmoid": "kinfer_sigmoid",
+    "Tanh": "kinfer_tanh",
+    "Softmax": "kinfer_softmax",
+}
+
+
+def fixture(model: str) -> Path:
+    path = FIXTURES / model
+    assert (path / "model.onnx").exists(), f"missing fixture {path}; run 'make fixtures'"
+    return path
+
+
+def expected_kfuncs(model_path: Path) -> list[str]:
+    """One kfunc per layer, derived from the exported ONNX graph."""
+    graph = onnx.load(str(model_path)).graph
+    calls = ["kinfer_input"]
+    for node in graph.node:
+        if node.op_type == "MatMul":
+            calls.append("kinfer_dense")
+        elif node.op_type in KFUNC_OF_OP:
+            calls.append(KFUNC_OF_OP[node.op_type])
+    calls.append("kinfer_output")
+    return calls
+
+
+def show(model: str) -> dict:
+    return json.loads(kinfer("show", model, "--json").stdout)
+
+
+def test_module_inserts_cleanly(kernel_module: Path) -> None:
+    assert (kernel_module / "version").read_text().strip()
+    assert (kernel_module / "abi_version").read_text().strip() == "1"
+    assert Path("/sys/kernel/btf/kinfer").exists(), "module BTF missing"
+    assert list((kernel_module / "models").iterdir()) == []
+    assert dmesg_trouble() == []
+
+
+def test_kfunc_bounds_selftest(kernel_module: Path) -> None:
+    """BPF programs call every kfunc with bad descriptors: each must refuse."""
+    proc = run(str(MODULE.parents[1] / "build/bin/kfunc_selftest"), check=False)
+    print(proc.stdout)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert " 0 failed" in proc.stdout
+    assert dmesg_trouble() == []
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_load(kernel_module: Path, model: str) -> None:
+    kinfer("load", str(fixture(model) / "model.onnx"), "--name", model)
+    assert (BPFFS / model / "prog").exists()
+    assert (kernel_module / "models" / model / "id").exists()
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_show_lists_one_kfunc_per_layer(model: str) -> None:
+    info = show(model)
+    kfuncs = [node["kfunc"] for node in info["nodes"]]
+    assert kfuncs == expected_kfuncs(fixture(model) / "model.onnx")
+    human = kinfer("show", model).stdout
+    for name in kfuncs:
+        assert name in human
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_bpftool_names_program_and_weight_maps(model: str) -> None:
+    progs = json.loads(run("bpftool", "-j", "prog", "show").stdout)
+    maps = json.loads(run("bpftool", "-j", "map", "show").stdout)
+    prog_names = {p.get("name", "") for p in progs}
+    map_names = {m.get("name", "") for m in maps}
+    assert ("kinfer_" + model)[:15] in prog_names
+    weights = [m for m in show(model)["maps"] if m["kind"] == "weight"]
+    assert weights, "no weight maps listed"
+    for m in weights:
+        assert m["name"] in map_names
+    graph = onnx.load(str(fixture(model) / "model.onnx")).graph
+    assert {m["tensor"] for m in weights} == {t.name for t in graph.initializer}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_in_kernel_output_matches_jax(model: str, tmp_path: Path) -> None:
+    path = fixture(model)
+    worst = 0.0
+    for i in range(SAMPLES):
+        out = tmp_path / f"out_{i}.npy"
+        kinfer("run", model, "--input", str(path / f"input_{i}.npy"), "--output", str(out))
+        got = np.load(out)
+        want = np.load(path / f"expected_{i}.npy")
+        assert got.shape == want.shape
+        err = float(np.max(np.abs(got - want)))
+        bound = 1e-5 * float(np.max(np.abs(want))) + 1e-6
+        assert err <= bound, f"sample {i}: max abs err {err:.3g} > {bound:.3g}"
+        worst = max(worst, err / bound)
+    print(f"{model}: worst error is {worst:.3f} of the bound over {SAMPLES} inputs")
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_kernel_agrees_with_eigen_reference(model: str, tmp_path: Path) -> None:
+    path = fixture(model)
+    inp = str(path / "input_0.npy")
+    kinfer("run", model, "--input", inp, "--output", str(tmp_path / "k.npy"))
+    kinfer("run", "--reference", str(path / "model.onnx"), "--input", inp,
+           "--output", str(tmp_path / "r.npy"))
+    k, r = np.load(tmp_path / "k.npy"), np.load(tmp_path / "r.npy")
+    assert np.max(np.abs(k - r)) <= 1e-5 * np.max(np.abs(r)) + 1e-6
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_sysfs_counters(kernel_module: Path, model: str) -> None:
+    d = kernel_module / "models" / model
+    calls = int((d / "calls").read_text())
+    assert calls == SAMPLES + 1  # the JAX comparison plus the Eigen cross-check
+    assert int((d / "errors").read_text()) == 0
+    assert int((d / "last_run_ns").read_text()) > 0
+    assert int((d / "arena_bytes").read_text()) == show(model)["arena_bytes"]
+
+
+def test_malformed_model_is_refused(kernel_module: Path, tmp_path: Path) -> None:
+    good = (fixture("mlp_relu") / "model.onnx").read_bytes()
+    bad = tmp_path / "truncated.onnx"
+    bad.write_bytes(good[: len(good) // 2])
+    proc = kinfer("load", str(bad), "--name", "broken", check=False)
+    assert proc.returncode == 3, proc.stderr
+    assert "truncated.onnx" in proc.stderr
+    assert not (BPFFS / "broken").exists()
+    assert not (kernel_module / "models" / "broken").exists()
+    assert dmesg_trouble() == []
+
+
+def test_wrong_input_shape_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "wrong.npy"
+    np.save(bad, np.zeros((3, 5), dtype=np.float32))
+    proc = kinfer("run", "mlp_relu", "--input", str(bad), check=False)
+    assert proc.returncode == 3, proc.stderr
+    assert "shape" in proc.stderr
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_unload(kernel_module: Path, model: str) -> None:
+    kinfer("unload", model)
+    assert not (BPFFS / model).exists()
+    assert not (kernel_module / "models" / model).exists()
+
+
+def test_nothing_left_and_rmmod_clean(kernel_module: Path) -> None:
+    assert not BPFFS.exists() or list(BPFFS.iterdir()) == []
+    assert list((kernel_module / "models").iterdir()) == []
+    proc = rmmod_with_retry()
+    assert proc.returncode == 0, proc.stderr
+    assert not SYSFS.exists()
+    assert dmesg_trouble() == []
