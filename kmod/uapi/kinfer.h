@@ -73,6 +73,18 @@ enum kinfer_op {
  * in0, in1, out are byte offsets into the per-CPU arena.  Elementwise ops
  * may run in place (out == in0).  DENSE/MATMUL/SOFTMAX outputs must not
  * overlap their inputs.
+ *
+ * What kinfer.ko enforces (a node failing any of it gets -EINVAL):
+ *   - every dimension used by the op is non-zero; byte sizes are computed
+ *     without overflow and must fit in u32;
+ *   - arena offsets and INPUT/OUTPUT byte counts and io_off are multiples
+ *     of 4; each arena range lies within the plan's arena_bytes;
+ *   - io_off + dims[0] <= io__sz; weight, bias and constant buffers are
+ *     exactly as large as the dims imply (no slack either way);
+ *   - elementwise out is either == in0 or disjoint from it; ADD/MUL in1 is
+ *     disjoint from out, or == out with dims[1] == dims[0];
+ *   - flags and reserved are 0.  Fields an op does not use (e.g. in1 for
+ *     RELU, dims[3]) are ignored; keep them 0.
  */
 struct kinfer_node {
 	__u32 op;		/* enum kinfer_op */
@@ -91,8 +103,13 @@ struct kinfer_plan {
 	__u32 abi_version;	/* KINFER_ABI_VERSION */
 	__u32 model_id;		/* from /sys/kernel/kinfer/models/<name>/id */
 	__u32 n_nodes;
-	__u32 arena_bytes;	/* per-CPU arena bytes this plan touches */
-	__u32 io_bytes;		/* size of one io slot */
+	/*
+	 * Per-CPU arena bytes this plan touches; at most the model's
+	 * registered arena_bytes and /sys/kernel/kinfer/arena_bytes.
+	 */
+	__u32 arena_bytes;
+	/* Size of one io slot (informational: kfuncs check io__sz). */
+	__u32 io_bytes;
 	__u32 reserved[2];	/* must be 0 */
 	struct kinfer_node nodes[];
 };

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Model registry: names, ids, reference counts, counters, sysfs dirs.
+ */
+#ifndef _KINFER_MODEL_H
+#define _KINFER_MODEL_H
+
+#include <linux/kobject.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include "uapi/kinfer.h"
+
+/* Ids are 1..KINFER_MAX_MODELS; 0 is never a valid model_id. */
+#define KINFER_MAX_MODELS	4096U
+
+/**
+ * struct kinfer_model_stats - one CPU's share of a model's counters
+ * @calls: runs released (successful or not)
+ * @errors: released runs that failed, plus acquires refused because the
+ *	plan needs more arena than the model declared
+ * @busy: acquires refused because this CPU's context was in use
+ */
+struct kinfer_model_stats {
+	u64 calls;
+	u64 errors;
+	u64 busy;
+};
+
+/**
+ * struct kinfer_model - a registered model
+ * @kobj: /sys/kernel/kinfer/models/<name>
+ * @ref: one for the registry, one per run between acquire and release;
+ *	the memory goes an RCU grace period after it drops to zero
+ * @id: the plan's model_id, allocated from the registry xarray
+ * @arena_bytes: per-CPU arena bytes the model needs (given at register)
+ * @last_run_ns: duration of the last released run
+ * @stats: per-CPU counters
+ * @free_work: deferred free, process context, after an RCU grace period
+ * @name: [A-Za-z0-9_.-]{1,KINFER_NAME_MAX}
+ */
+struct kinfer_model {
+	struct kobject kobj;
+	refcount_t ref;
+	u32 id;
+	u32 arena_bytes;
+	u64 last_run_ns;
+	struct kinfer_model_stats __percpu *stats;
+	struct rcu_work free_work;
+	char name[KINFER_NAME_MAX + 1];
+};
+
+int kinfer_model_init(void);
+void kinfer_model_exit(void);
+
+int kinfer_model_register(struct kobject *parent, const char *name,
+			  u32 arena_bytes);
+int kinfer_model_unregister(const char *name);
+void kinfer_model_unregister_all(void);
+
+struct kinfer_model *kinfer_model_get(u32 id);
+void kinfer_model_put(struct kinfer_model *model);
+void kinfer_model_account(struct kinfer_model *model, bool failed,
+			  u64 duration_ns);
+void kinfer_model_count_busy(struct kinfer_model *model);
+void kinfer_model_count_error(struct kinfer_model *model);
+
+#endif /* _KINFER_MODEL_H */

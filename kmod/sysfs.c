@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/kinfer
+ *
+ *	version		module version (read)
+ *	abi_version	KINFER_ABI_VERSION of kmod/uapi/kinfer.h (read)
+ *	arena_bytes	per-CPU arena size (read)
+ *	register	write "<name> <arena_bytes>\n" to create models/<name>
+ *	unregister	write "<name>\n" to remove models/<name>
+ *	models/<name>/	see model.c
+ *
+ * The global attributes are created last and removed first, so register
+ * and unregister only ever see a complete models/ directory.
+ */
+#include <linux/kobject.h>
+#include <linux/kstrtox.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "ctx.h"
+#include "main.h"
+#include "model.h"
+#include "sysfs.h"
+
+static struct kobject *kinfer_kobj;
+static struct kobject *kinfer_models_kobj;
+
+static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", KINFER_VERSION);
+}
+
+static ssize_t abi_version_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", KINFER_ABI_VERSION);
+}
+
+static ssize_t arena_bytes_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kinfer_arena_size());
+}
+
+/*
+ * Copy a sysfs write into @dst without its one optional trailing newline.
+ * Return: 0, or -EINVAL when it does not fit.
+ */
+static int copy_line(char *dst, size_t size, const char *buf, size_t count)
+{
+	if (count && buf[count - 1] == '\n')
+		count--;
+	if (count >= size)
+		return -EINVAL;
+	memcpy(dst, buf, count);
+	dst[count] = '\0';
+	return 0;
+}
+
+/* "<name> <arena_bytes>": exactly one space, arena_bytes in decimal. */
+static ssize_t register_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	char line[KINFER_NAME_MAX + 1 + 16];
+	char *space;
+	u32 arena_bytes;
+	int ret;
+
+	ret = copy_line(line, sizeof(line), buf, count);
+	if (ret)
+		return ret;
+	space = strchr(line, ' ');
+	if (!space)
+		return -EINVAL;
+	*space = '\0';
+	ret = kstrtou32(space + 1, 10, &arena_bytes);
+	if (ret)
+		return ret == -ERANGE ? -E2BIG : ret;
+	ret = kinfer_model_register(kinfer_models_kobj, line, arena_bytes);
+	return ret ? ret : count;
+}
+
+static ssize_t unregister_store(struct kobject *kobj,
+				struct kobj_attribute *attr, const char *buf,
+				size_t count)
+{
+	char name[KINFER_NAME_MAX + 1];
+	int ret;
+
+	ret = copy_line(name, sizeof(name), buf, count);
+	if (ret)
+		return -ENOENT;	/* too long to be a registered name */
+	ret = kinfer_model_unregister(name);
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute kinfer_attr_version = __ATTR_RO(version);
+static struct kobj_attribute kinfer_attr_abi_version = __ATTR_RO(abi_version);
+static struct kobj_attribute kinfer_attr_arena_bytes = __ATTR_RO(arena_bytes);
+static struct kobj_attribute kinfer_attr_register = __ATTR_WO(register);
+static struct kobj_attribute kinfer_attr_unregister = __ATTR_WO(unregister);
+
+static struct attribute *kinfer_attrs[] = {
+	&kinfer_attr_version.attr,
+	&kinfer_attr_abi_version.attr,
+	&kinfer_attr_arena_bytes.attr,
+	&kinfer_attr_register.attr,
+	&kinfer_attr_unregister.attr,
+	NULL,
+};
+
+static const struct attribute_group kinfer_attr_group = {
+	.attrs = kinfer_attrs,
+};
+
+/**
+ * kinfer_sysfs_init() - create /sys/kernel/kinfer and models/
+ *
+ * Return: 0 or a negative errno.
+ */
+int kinfer_sysfs_init(void)
+{
+	int ret;
+
+	kinfer_kobj = kobject_create_and_add("kinfer", kernel_kobj);
+	if (!kinfer_kobj)
+		return -ENOMEM;
+	kinfer_models_kobj = kobject_create_and_add("models", kinfer_kobj);
+	if (!kinfer_models_kobj) {
+		ret = -ENOMEM;
+		goto err_models;
+	}
+	ret = sysfs_create_group(kinfer_kobj, &kinfer_attr_group);
+	if (ret)
+		goto err_group;
+	return 0;
+
+err_group:
+	kobject_put(kinfer_models_kobj);
+err_models:
+	kobject_put(kinfer_kobj);
+	return ret;
+}
+
+/**
+ * kinfer_sysfs_exit() - remove /sys/kernel/kinfer and every model left
+ */
+void kinfer_sysfs_exit(void)
+{
+	/* Waits for register/unregister writers still inside their store(). */
+	sysfs_remove_group(kinfer_kobj, &kinfer_attr_group);
+	kinfer_model_unregister_all();
+	kobject_put(kinfer_models_kobj);
+	kobject_put(kinfer_kobj);
+}
