@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+// kinfer: compile ONNX models into BPF programs calling kinfer.ko's kfuncs,
+// load, run, list, show and unload them.
+//
+// Exit codes: 0 ok, 1 runtime/kernel error, 2 usage, 3 invalid model or input.
+#include "commands.h"
+#include "error.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+using namespace kinfer;
+
+namespace {
+
+const char *kRunInputs =
+	"input tensor, in model input order: .npy (float32 '<f4'; float64 '<f8' is "
+	"converted to float32; C order) or a serialized ONNX TensorProto (.pb); its shape "
+	"must equal the model input's";
+
+int dispatch(CLI::App &app, const std::string &file, const std::string &name, bool json,
+	     const RunArgs &run)
+{
+	if (app.got_subcommand("load"))
+		return cmd_load(file, name);
+	if (app.got_subcommand("run"))
+		return cmd_run(run);
+	if (app.got_subcommand("inspect"))
+		return cmd_inspect(file, name, json);
+	if (app.got_subcommand("list"))
+		return cmd_list(json);
+	if (app.got_subcommand("show"))
+		return cmd_show(name, json);
+	if (app.got_subcommand("unload"))
+		return cmd_unload(name);
+	return (int)Exit::usage;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	CLI::App app{"kinfer: run neural networks inside the Linux kernel (eBPF + kinfer.ko)"};
+	app.require_subcommand(1, 1);
+	std::string file, name;
+	bool json = false;
+	RunArgs run;
+
+	auto *load = app.add_subcommand("load", "compile an ONNX model, load and pin it as <name>");
+	load->add_option("model", file, "ONNX model file")->required();
+	load->add_option("-n,--name", name, "model name (1..31 of [A-Za-z0-9_.-])")->required();
+
+	auto *r = app.add_subcommand("run", "run a loaded model (or, with --reference, an ONNX "
+					    "file in userspace)");
+	r->add_option("model", run.target, "loaded model name, or ONNX file with --reference")
+		->required();
+	r->add_flag("--reference", run.reference,
+		    "execute the lowered plan in userspace with Eigen (no kernel needed)");
+	r->add_option("-i,--input", run.inputs, kRunInputs)->required()->allow_extra_args(false);
+	r->add_option("-o,--output", run.outputs,
+		      "write output tensors to .npy files (one per model output); "
+		      "default: print them")
+		->allow_extra_args(false);
+
+	auto *inspect = app.add_subcommand("inspect", "validate, lower and plan an ONNX model "
+						      "offline and print what `show` would");
+	inspect->add_option("model", file, "ONNX model file")->required();
+	inspect->add_option("-n,--name", name, "model name (default: from the file name)");
+	inspect->add_flag("--json", json, "machine-readable output");
+
+	auto *list = app.add_subcommand("list", "list loaded models");
+	list->add_flag("--json", json, "machine-readable output");
+
+	auto *show = app.add_subcommand("show", "show a loaded model's nodes, maps and arena");
+	show->add_option("name", name, "model name")->required();
+	show->add_flag("--json", json, "machine-readable output");
+
+	auto *unload = app.add_subcommand("unload", "unpin and unregister a model");
+	unload->add_option("name", name, "model name")->required();
+
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		int rc = app.exit(e);
+		return rc == 0 ? 0 : (int)Exit::usage;
+	}
+
+	try {
+		return dispatch(app, file, name, json, run);
+	} catch (const Error &e) {
+		fprintf(stderr, "kinfer: %s\n", e.what());
+		return (int)e.code();
+	} catch (const std::exception &e) {
+		fprintf(stderr, "kinfer: internal error: %s\n", e.what());
+		return (int)Exit::runtime;
+	}
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+// Thin RAII layer over libbpf's low-level API (bpf.h / btf.h).
+#pragma once
+
+#include "emit.h"
+
+#include <linux/bpf.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace kinfer {
+
+// Owns a file descriptor.
+class Fd {
+public:
+	explicit Fd(int fd = -1) : fd_(fd) {}
+	~Fd() { reset(); }
+	Fd(Fd &&o) noexcept : fd_(o.release()) {}
+	Fd &operator=(Fd &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			fd_ = o.release();
+		}
+		return *this;
+	}
+	Fd(const Fd &) = delete;
+	Fd &operator=(const Fd &) = delete;
+
+	int get() const { return fd_; }
+	int release()
+	{
+		int fd = fd_;
+		fd_ = -1;
+		return fd;
+	}
+	void reset();
+	explicit operator bool() const { return fd_ >= 0; }
+
+private:
+	int fd_;
+};
+
+// The module's BTF object (kept open: its fd goes into fd_array) and the
+// BTF ids of every kfunc.
+struct ModuleBtf {
+	Fd fd;
+	std::array<int32_t, kKfuncCount> ids{};
+};
+
+// Throws KernelError naming the missing kfunc or module BTF.
+ModuleBtf resolve_kfuncs(const char *module);
+
+Fd map_create_array(const std::string &name, uint32_t value_size, uint32_t max_entries);
+// Write key 0 (the whole value), then optionally freeze the map.
+void map_fill(int fd, const void *value, const std::string &what, bool freeze);
+
+// Load a program; on failure the KernelError carries the verifier log tail.
+Fd prog_load(bpf_prog_type type, const std::string &name, const std::vector<bpf_insn> &insns,
+	     const std::vector<int> &fd_array, uint32_t prog_flags);
+
+void obj_pin(int fd, const std::string &path);
+Fd obj_get(const std::string &path);
+
+// Mount bpffs on /sys/fs/bpf if it is not mounted.
+void ensure_bpffs();
+// mkdir -p (on bpffs too).
+void make_dirs(const std::string &path);
+// rm -r; missing paths are fine.  Returns false if anything stayed.
+bool remove_tree(const std::string &path);
+bool path_exists(const std::string &path);
+
+int possible_cpus();
+
+struct ProgInfo {
+	uint32_t id = 0, xlated_insns = 0, jited_bytes = 0;
+	uint64_t run_cnt = 0, run_time_ns = 0;
+	std::string name;
+};
+struct MapInfo {
+	uint32_t id = 0, value_size = 0, max_entries = 0;
+	std::string name;
+};
+ProgInfo prog_info(int fd);
+MapInfo map_info(int fd);
+
+// Value of key `key` of an array map.
+std::vector<uint8_t> map_lookup(int fd, uint32_t key, uint32_t value_size);
+
+} // namespace kinfer

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+// The CLI's commands.  Each prints to stdout and returns the exit code;
+// errors are thrown as kinfer::Error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kinfer {
+
+struct RunArgs {
+	std::string target;			// model name, or ONNX file with reference
+	bool reference = false;
+	std::vector<std::string> inputs, outputs;
+};
+
+int cmd_load(const std::string &file, const std::string &name);
+int cmd_run(const RunArgs &a);
+int cmd_inspect(const std::string &file, const std::string &name, bool json);
+int cmd_list(bool json);
+int cmd_show(const std::string &name, bool json);
+int cmd_unload(const std::string &name);
+
+} // namespace kinfer

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "emit.h"
+
+#include "error.h"
+
+#include <cerrno>
+#include <climits>
+
+namespace kinfer {
+
+const char *kfunc_name(Kfunc k)
+{
+	static const char *const names[kKfuncCount] = {
+		"kinfer_ctx_acquire", "kinfer_ctx_release", "kinfer_input", "kinfer_output",
+		"kinfer_dense", "kinfer_matmul", "kinfer_relu", "kinfer_sigmoid",
+		"kinfer_tanh", "kinfer_softmax", "kinfer_add", "kinfer_mul",
+		"kinfer_add_const", "kinfer_mul_const",
+	};
+	return names[(size_t)k];
+}
+
+Kfunc kfunc_for_op(uint32_t op)
+{
+	switch (op) {
+	case KINFER_OP_INPUT: return Kfunc::input;
+	case KINFER_OP_OUTPUT: return Kfunc::output;
+	case KINFER_OP_DENSE: return Kfunc::dense;
+	case KINFER_OP_MATMUL: return Kfunc::matmul;
+	case KINFER_OP_RELU: return Kfunc::relu;
+	case KINFER_OP_SIGMOID: return Kfunc::sigmoid;
+	case KINFER_OP_TANH: return Kfunc::tanh;
+	case KINFER_OP_SOFTMAX: return Kfunc::softmax;
+	case KINFER_OP_ADD: return Kfunc::add;
+	case KINFER_OP_MUL: return Kfunc::mul;
+	case KINFER_OP_ADD_CONST: return Kfunc::add_const;
+	case KINFER_OP_MUL_CONST: return Kfunc::mul_const;
+	default: throw std::logic_error("no kfunc for op " + std::to_string(op));
+	}
+}
+
+namespace {
+
+enum Reg : uint8_t { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
+
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	bpf_insn i{};
+	i.code = code;
+	i.dst_reg = dst & 0xf;
+	i.src_reg = src & 0xf;
+	i.off = off;
+	i.imm = imm;
+	return i;
+}
+
+struct Asm {
+	std::vector<bpf_insn> v;
+
+	void mov(uint8_t dst, uint8_t src) { v.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0)); }
+	void mov_imm(uint8_t dst, int64_t imm)
+	{
+		if (imm < INT32_MIN || imm > INT32_MAX)
+			throw KernelError("constant " + std::to_string(imm) + " does not fit a BPF immediate");
+		v.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, (int32_t)imm));
+	}
+	void add_imm(uint8_t dst, int32_t imm) { v.push_back(insn(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm)); }
+	void stx_w(uint8_t dst, int16_t off, uint8_t src) { v.push_back(insn(BPF_STX | BPF_MEM | BPF_W, dst, src, off, 0)); }
+	void ld_map(uint8_t dst, uint8_t pseudo, int fd, int32_t off)
+	{
+		v.push_back(insn(BPF_LD | BPF_DW | BPF_IMM, dst, pseudo, 0, fd));
+		v.push_back(insn(0, 0, 0, 0, off));
+	}
+	void call_helper(int32_t id) { v.push_back(insn(BPF_JMP | BPF_CALL, 0, 0, 0, id)); }
+	void call_kfunc(const EmitEnv &env, Kfunc k)
+	{
+		v.push_back(insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, env.btf_fd_slot,
+				 env.btf_id[(size_t)k]));
+	}
+	// Returns the index of the jump, for patching.
+	size_t jmp_imm(uint8_t op, uint8_t dst, int32_t imm, int16_t off)
+	{
+		v.push_back(insn(BPF_JMP | op | BPF_K, dst, 0, off, imm));
+		return v.size() - 1;
+	}
+	void exit() { v.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)); }
+	void ret_imm(int32_t imm) { mov_imm(R0, imm); exit(); }
+};
+
+// r2.. = (weight, size) pairs or (io, io_bytes) for one node.
+void emit_args(Asm &a, const Lowered &l, const Plan &p, const EmitEnv &env, const LOp &op)
+{
+	uint8_t reg = R2;
+	if (op.op == KINFER_OP_INPUT || op.op == KINFER_OP_OUTPUT) {
+		a.mov(reg++, R7);
+		a.mov_imm(reg++, p.io_bytes);
+	}
+	for (int w : {op.w0, op.w1}) {
+		if (w < 0)
+			continue;
+		a.ld_map(reg++, BPF_PSEUDO_MAP_VALUE, env.weight_fd.at(w), 0);
+		a.mov_imm(reg++, (int64_t)l.weights[w].bytes());
+	}
+}
+
+// Bound on the distance from an error jump to its fail block.
+constexpr size_t kFailSpan = 30000;
+
+// fail: r9 = r0; release(r8); return r9.  Patches `jumps` to land here.
+void emit_fail_block(Asm &a, const EmitEnv &env, std::vector<size_t> &jumps)
+{
+	size_t fail = a.v.size();
+	for (size_t j : jumps)
+		a.v[j].off = (int16_t)(fail - (j + 1));
+	jumps.clear();
+	a.mov(R9, R0);
+	a.mov(R1, R8);
+	a.call_kfunc(env, Kfunc::ctx_release);
+	a.mov(R0, R9);
+	a.exit();
+}
+
+} // namespace
+
+std::vector<bpf_insn> emit_syscall_prologue(const EmitEnv &env)
+{
+	Asm a;
+	a.call_helper(BPF_FUNC_get_smp_processor_id);
+	a.stx_w(R10, -4, R0);
+	a.ld_map(R1, BPF_PSEUDO_MAP_FD, env.io_fd, 0);
+	a.mov(R2, R10);
+	a.add_imm(R2, -4);
+	a.call_helper(BPF_FUNC_map_lookup_elem);
+	a.jmp_imm(BPF_JNE, R0, 0, 2);
+	a.ret_imm(-ENOENT);
+	a.mov(R7, R0);
+	return a.v;
+}
+
+std::vector<bpf_insn> emit_core(const Lowered &l, const Plan &p, const EmitEnv &env)
+{
+	Asm a;
+	a.ld_map(R1, BPF_PSEUDO_MAP_VALUE, env.config_fd, 0);
+	a.mov_imm(R2, plan_config_bytes(p));
+	a.call_kfunc(env, Kfunc::ctx_acquire);
+	a.jmp_imm(BPF_JNE, R0, 0, 2);
+	a.ret_imm(-EBUSY);
+	a.mov(R8, R0);
+
+	// Each node's error jump goes forward to a shared fail block.  Jump
+	// offsets are 16 bits, so very long programs get a fail block every
+	// kFailSpan instructions, jumped over by the straight-line path.
+	std::vector<size_t> to_fail;
+	for (const LOp &op : l.ops) {
+		if (!to_fail.empty() && a.v.size() - to_fail.front() > kFailSpan) {
+			size_t over = a.v.size();
+			a.v.push_back(insn(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+			emit_fail_block(a, env, to_fail);
+			a.v[over].off = (int16_t)(a.v.size() - over - 1);
+		}
+		a.mov(R1, R8);
+		emit_args(a, l, p, env, op);
+		a.call_kfunc(env, kfunc_for_op(op.op));
+		to_fail.push_back(a.jmp_imm(BPF_JNE, R0, 0, 0));
+	}
+	a.mov(R1, R8);
+	a.call_kfunc(env, Kfunc::ctx_release);
+	a.ret_imm(0);
+	emit_fail_block(a, env, to_fail);
+	return a.v;
+}
+
+std::vector<bpf_insn> emit_syscall_program(const Lowered &l, const Plan &p, const EmitEnv &env)
+{
+	std::vector<bpf_insn> prog = emit_syscall_prologue(env);
+	std::vector<bpf_insn> core = emit_core(l, p, env);
+	prog.insert(prog.end(), core.begin(), core.end());
+	return prog;
+}
+
+} // namespace kinfer

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "naming.h"
+
+#include "error.h"
+
+#include <set>
+
+namespace kinfer {
+
+static bool name_char(char c, bool dash_ok)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || (dash_ok && c == '-');
+}
+
+bool valid_model_name(const std::string &name)
+{
+	if (name.empty() || name.size() > KINFER_NAME_MAX || name == "." || name == "..")
+		return false;
+	for (char c : name)
+		if (!name_char(c, true))
+			return false;
+	return true;
+}
+
+void check_model_name(const std::string &name)
+{
+	if (!valid_model_name(name))
+		throw UsageError("invalid model name '" + name + "': use 1.." +
+				 std::to_string(KINFER_NAME_MAX) + " characters of [A-Za-z0-9_.-]");
+}
+
+std::string model_name_from_path(const std::string &path)
+{
+	std::string base = path.substr(path.find_last_of('/') + 1);
+	size_t dot = base.rfind('.');
+	if (dot != std::string::npos && dot > 0)
+		base.resize(dot);
+	for (char &c : base)
+		if (!name_char(c, true))
+			c = '_';
+	if (base.size() > KINFER_NAME_MAX)
+		base.resize(KINFER_NAME_MAX);
+	if (!valid_model_name(base))
+		base = "model";
+	return base;
+}
+
+std::string weight_map_name(const std::string &initializer)
+{
+	std::string s = initializer;
+	if (s.rfind("params/", 0) == 0)
+		s = s.substr(7);
+	for (char &c : s)
+		c = c == '/' ? '.' : name_char(c, false) ? c : '_';
+	if (s.size() > kObjNameMax)
+		s = s.substr(s.size() - kObjNameMax);
+	return s.empty() ? "weight" : s;
+}
+
+std::string prog_name(const std::string &model)
+{
+	std::string s = "kinfer_" + model;
+	for (char &c : s)
+		if (!name_char(c, false))
+			c = '_';
+	return s.substr(0, kObjNameMax);
+}
+
+std::string model_pin_dir(const std::string &model)
+{
+	return std::string(kPinRoot) + "/" + model;
+}
+
+static std::string sanitize_path(const std::string &name)
+{
+	std::vector<std::string> parts;
+	size_t start = 0;
+	while (start <= name.size()) {
+		size_t slash = name.find('/', start);
+		if (slash == std::string::npos)
+			slash = name.size();
+		std::string part = name.substr(start, slash - start);
+		start = slash + 1;
+		if (part.empty())
+			continue;
+		for (char &c : part)
+			if (!name_char(c, true))
+				c = '_';
+		if (part == "." || part == "..")
+			part = "_";
+		if (part.size() > 200)
+			part.resize(200);
+		parts.push_back(part);
+	}
+	std::string r;
+	for (const std::string &p : parts)
+		r += (r.empty() ? "" : "/") + p;
+	return r.empty() ? "_" : r;
+}
+
+std::vector<WeightNames> weight_names(const Lowered &l)
+{
+	std::vector<WeightNames> out;
+	std::set<std::string> files, dirs;
+	// A leaf may neither repeat a file nor sit where a directory is, and
+	// none of its parents may be a file.
+	auto parent_is_file = [&](const std::string &p) {
+		for (size_t s = p.find('/'); s != std::string::npos; s = p.find('/', s + 1))
+			if (files.count(p.substr(0, s)))
+				return true;
+		return false;
+	};
+	for (const LWeight &w : l.weights) {
+		std::string rel = sanitize_path(w.name);
+		if (parent_is_file("weights/" + rel))
+			for (char &c : rel)
+				c = c == '/' ? '.' : c;
+		std::string base = "weights/" + rel, path = base;
+		for (int n = 1; files.count(path) || dirs.count(path); n++)
+			path = base + "~" + std::to_string(n);
+		files.insert(path);
+		for (size_t s = path.find('/'); s != std::string::npos; s = path.find('/', s + 1))
+			dirs.insert(path.substr(0, s));
+		out.push_back(WeightNames{weight_map_name(w.name), path});
+	}
+	return out;
+}
+
+} // namespace kinfer

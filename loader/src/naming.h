@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+// Names of models, kernel objects and pins.
+//
+//	/sys/fs/bpf/kinfer/<model>/prog, config, io, meta
+//	/sys/fs/bpf/kinfer/<model>/weights/<initializer path, '/' as directories>
+#pragma once
+
+#include "lower.h"
+
+#include <string>
+#include <vector>
+
+namespace kinfer {
+
+constexpr const char *kBpffsRoot = "/sys/fs/bpf";
+constexpr const char *kPinRoot = "/sys/fs/bpf/kinfer";
+constexpr size_t kObjNameMax = 15;	// BPF_OBJ_NAME_LEN - 1
+
+// 1..KINFER_NAME_MAX chars of [A-Za-z0-9_.-].
+bool valid_model_name(const std::string &name);
+// Throws UsageError explaining the rule.
+void check_model_name(const std::string &name);
+// A valid model name derived from a file name ("my model.onnx" -> "my_model").
+std::string model_name_from_path(const std::string &path);
+
+// Kernel object name of a weight map: drop a leading "params/", '/' -> '.',
+// other characters outside [A-Za-z0-9_.] -> '_', keep the last 15 chars.
+std::string weight_map_name(const std::string &initializer);
+// "kinfer_<model>" truncated to 15 chars, '-' -> '_'.
+std::string prog_name(const std::string &model);
+
+std::string model_pin_dir(const std::string &model);
+
+struct WeightNames {
+	std::string map_name;	// kernel object name
+	std::string pin_rel;	// relative to the model's pin dir: "weights/params/Dense_0/kernel"
+};
+
+// One entry per LWeight.  Path components are sanitized to [A-Za-z0-9_.-]
+// ("." and ".." become "_"); colliding paths get a "~N" suffix.
+std::vector<WeightNames> weight_names(const Lowered &l);
+
+} // namespace kinfer
