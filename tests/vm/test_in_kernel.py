@@ -92,12 +92,12 @@ def test_bpftool_names_program_and_weight_maps(model: str) -> None:
     prog_names = {p.get("name", "") for p in progs}
     map_names = {m.get("name", "") for m in maps}
     assert ("kinfer_" + model)[:15] in prog_names
-    weights = [m for m in show(model)["maps"] if m["kind"] == "weight"]
+    weights = [m for m in show(model)["maps"] if m["role"] == "weight"]
     assert weights, "no weight maps listed"
     for m in weights:
         assert m["name"] in map_names
     graph = onnx.load(str(fixture(model) / "model.onnx")).graph
-    assert {m["tensor"] for m in weights} == {t.name for t in graph.initializer}
+    assert {m["weight"] for m in weights} == {t.name for t in graph.initializer}
 
 
 @pytest.mark.parametrize("model", MODELS)
