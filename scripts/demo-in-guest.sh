@@ -12,7 +12,7 @@ step "kernel" "uname -r"
 step "insert the module" "insmod kmod/kinfer.ko && cat /sys/kernel/kinfer/version"
 step "compile and load the model" "$K load $DEMO/model.onnx --name demo"
 step "what got loaded: one kfunc call per layer" "$K show demo"
-step "the kernel's view" "bpftool prog show name kinfer_demo; bpftool map show | grep -E 'name (layers_|config|io|meta)'"
+step "the kernel's view" "bpftool prog show name kinfer_demo; bpftool map show | grep -E 'name (layers_|cfg\.|io\.|meta\.)'"
 for i in 0 1 2; do
 	step "run in the kernel, input $i" "$K run demo --input $DEMO/input_$i.npy --output /tmp/y$i.npy"
 	$PY -c "

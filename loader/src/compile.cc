@@ -118,11 +118,11 @@ json make_manifest(const Compiled &c)
 				       {"live", {c.plan.first[t], c.plan.last[t]}}});
 	m["tensors"] = tensors;
 	json maps = json::array();
-	maps.push_back(json{{"role", "config"}, {"name", "config"}, {"pin", dir + "/config"},
+	maps.push_back(json{{"role", "config"}, {"name", role_map_name("cfg", c.model)}, {"pin", dir + "/config"},
 			    {"bytes", plan_config_bytes(c.plan)}, {"max_entries", 1}});
-	maps.push_back(json{{"role", "io"}, {"name", "io"}, {"pin", dir + "/io"},
+	maps.push_back(json{{"role", "io"}, {"name", role_map_name("io", c.model)}, {"pin", dir + "/io"},
 			    {"bytes", c.plan.io_bytes}, {"max_entries", "possible CPUs"}});
-	maps.push_back(json{{"role", "meta"}, {"name", "meta"}, {"pin", dir + "/meta"},
+	maps.push_back(json{{"role", "meta"}, {"name", role_map_name("meta", c.model)}, {"pin", dir + "/meta"},
 			    {"max_entries", 1}});
 	uint64_t wbytes = 0;
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {

@@ -60,7 +60,7 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 {
 	Maps m;
 	std::vector<uint8_t> plan = plan_config(c.plan, model_id);
-	m.config = map_create_array("config", (uint32_t)plan.size(), 1);
+	m.config = map_create_array(role_map_name("cfg", c.model), (uint32_t)plan.size(), 1);
 	map_fill(m.config.get(), plan.data(), "config", true);
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
 		const LWeight &lw = c.lowered.weights[w];
@@ -68,8 +68,8 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 		map_fill(fd.get(), lw.data.data(), "'" + lw.name + "'", true);
 		m.weights.push_back(std::move(fd));
 	}
-	m.io = map_create_array("io", c.plan.io_bytes, (uint32_t)possible_cpus());
-	m.meta = map_create_array("meta", (uint32_t)meta.size(), 1);
+	m.io = map_create_array(role_map_name("io", c.model), c.plan.io_bytes, (uint32_t)possible_cpus());
+	m.meta = map_create_array(role_map_name("meta", c.model), (uint32_t)meta.size(), 1);
 	map_fill(m.meta.get(), meta.data(), "meta", true);
 	return m;
 }

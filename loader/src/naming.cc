@@ -46,6 +46,15 @@ std::string model_name_from_path(const std::string &path)
 	return base;
 }
 
+std::string role_map_name(const std::string &role, const std::string &model)
+{
+	std::string s = role + "." + model;
+	for (char &c : s)
+		if (!name_char(c, false))
+			c = '_';
+	return s.substr(0, kObjNameMax);
+}
+
 std::string weight_map_name(const std::string &initializer)
 {
 	std::string s = initializer;

@@ -26,6 +26,10 @@ std::string model_name_from_path(const std::string &path);
 // Kernel object name of a weight map: drop a leading "params/", '/' -> '.',
 // other characters outside [A-Za-z0-9_.] -> '_', keep the last 15 chars.
 std::string weight_map_name(const std::string &initializer);
+
+// Kernel name of a model's own map ("cfg", "io", "meta"): "<role>.<model>",
+// cut to kObjNameMax, so `bpftool map show` tells two models' maps apart.
+std::string role_map_name(const std::string &role, const std::string &model);
 // "kinfer_<model>" truncated to 15 chars, '-' -> '_'.
 std::string prog_name(const std::string &model);
 

@@ -92,7 +92,11 @@ def test_bpftool_names_program_and_weight_maps(model: str) -> None:
     prog_names = {p.get("name", "") for p in progs}
     map_names = {m.get("name", "") for m in maps}
     assert ("kinfer_" + model)[:15] in prog_names
-    weights = [m for m in show(model)["maps"] if m["role"] == "weight"]
+    maps_shown = show(model)["maps"]
+    for role in ("config", "io", "meta"):
+        own = [m["name"] for m in maps_shown if m["role"] == role]
+        assert own and own[0] in map_names and model[:4] in own[0]
+    weights = [m for m in maps_shown if m["role"] == "weight"]
     assert weights, "no weight maps listed"
     for m in weights:
         assert m["name"] in map_names
