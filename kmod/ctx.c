@@ -102,6 +102,13 @@ struct kinfer_ctx *kinfer_run_begin(const void *plan, u32 plan_sz)
 	struct kinfer_run *run;
 	bool claimed;
 
+	/*
+	 * No FPU in NMI context (irq_fpu_usable() warns there), and no model
+	 * reference either: dropping the last one frees through RCU, which
+	 * is not NMI-safe. Refused before anything is taken, so not counted.
+	 */
+	if (in_nmi())
+		return NULL;
 	if (!plan || plan_sz < sizeof(hdr))
 		return NULL;
 	memcpy(&hdr, plan, sizeof(hdr));
@@ -113,15 +120,6 @@ struct kinfer_ctx *kinfer_run_begin(const void *plan, u32 plan_sz)
 		return NULL;
 	if (hdr.arena_bytes > model->arena_bytes) {
 		kinfer_model_count_error(model);
-		goto err_put;
-	}
-
-	/*
-	 * No FPU and no timekeeping in NMI context (irq_fpu_usable() warns
-	 * there): such runs are refused up front and counted as busy.
-	 */
-	if (in_nmi()) {
-		kinfer_model_count_busy(model);
 		goto err_put;
 	}
 

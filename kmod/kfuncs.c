@@ -235,21 +235,27 @@ int kinfer_mul_const(struct kinfer_ctx *ctx, const void *c, u32 c__sz)
 					      KINFER_OP_MUL_CONST, c, c__sz));
 }
 
+/*
+ * KF_TRUSTED_ARGS: the compute kfuncs accept only the referenced context
+ * kinfer_ctx_acquire() returned, never a struct kinfer_ctx pointer a
+ * tracing program found elsewhere (an fentry argument of our own
+ * functions), which could name a finished run or another task's run.
+ */
 BTF_SET8_START(kinfer_kfunc_ids)
 BTF_ID_FLAGS(func, kinfer_ctx_acquire, KF_ACQUIRE | KF_RET_NULL)
 BTF_ID_FLAGS(func, kinfer_ctx_release, KF_RELEASE)
-BTF_ID_FLAGS(func, kinfer_input)
-BTF_ID_FLAGS(func, kinfer_output)
-BTF_ID_FLAGS(func, kinfer_dense)
-BTF_ID_FLAGS(func, kinfer_matmul)
-BTF_ID_FLAGS(func, kinfer_relu)
-BTF_ID_FLAGS(func, kinfer_sigmoid)
-BTF_ID_FLAGS(func, kinfer_tanh)
-BTF_ID_FLAGS(func, kinfer_softmax)
-BTF_ID_FLAGS(func, kinfer_add)
-BTF_ID_FLAGS(func, kinfer_mul)
-BTF_ID_FLAGS(func, kinfer_add_const)
-BTF_ID_FLAGS(func, kinfer_mul_const)
+BTF_ID_FLAGS(func, kinfer_input, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_output, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_dense, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_matmul, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_relu, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_sigmoid, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_tanh, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_softmax, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_add, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_mul, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_add_const, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_mul_const, KF_TRUSTED_ARGS)
 BTF_SET8_END(kinfer_kfunc_ids)
 
 static const struct btf_kfunc_id_set kinfer_kfunc_set = {

@@ -151,7 +151,8 @@ static bool model_name_valid(const char *name)
 	if (len == 0 || len > KINFER_NAME_MAX)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
 			return false;
 	/* "." and ".." are not directory names we can create. */
 	return strcmp(name, ".") && strcmp(name, "..");

@@ -12,7 +12,7 @@ void kinfer_math_dense(float *restrict out, const float *restrict in,
 		       const float *restrict w, const float *restrict b,
 		       size_t m, size_t k, size_t n)
 {
-	size_t i, j, l;
+	size_t i, j;
 
 	for (i = 0; i < m; i++) {
 		float *restrict y = out + i * n;
@@ -20,12 +20,21 @@ void kinfer_math_dense(float *restrict out, const float *restrict in,
 
 		for (j = 0; j < n; j++)
 			y[j] = b ? b[j] : 0.0f;
-		for (l = 0; l < k; l++) {
-			const float *restrict wl = w + l * n;
-			const float xl = x[l];
+		kinfer_math_dense_acc(y, x, w, k, n, n);
+	}
+}
 
-			for (j = 0; j < n; j++)
-				y[j] += xl * wl[j];
-		}
+void kinfer_math_dense_acc(float *restrict y, const float *restrict x,
+			   const float *restrict w, size_t k, size_t n,
+			   size_t ldw)
+{
+	size_t j, l;
+
+	for (l = 0; l < k; l++) {
+		const float *restrict wl = w + l * ldw;
+		const float xl = x[l];
+
+		for (j = 0; j < n; j++)
+			y[j] += xl * wl[j];
 	}
 }

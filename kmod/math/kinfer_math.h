@@ -31,6 +31,20 @@ extern "C" {
 void kinfer_math_dense(float *out, const float *in, const float *w,
 		       const float *b, size_t m, size_t k, size_t n);
 
+/*
+ * y[j] += sum_l x[l] * w[l * ldw + j]	one tile of one dense row
+ *
+ * @y:   [n]        must not overlap @x or @w
+ * @x:   [k]
+ * @w:   [k, ldw]   only columns [0, n) are read; ldw >= n
+ *
+ * Lets a row too large for one FPU section be computed tile by tile:
+ * for each y[j] the products are added in the same l order as
+ * kinfer_math_dense(), so the result is bit-identical.
+ */
+void kinfer_math_dense_acc(float *y, const float *x, const float *w,
+			   size_t k, size_t n, size_t ldw);
+
 /* out[i] = in[i] < 0 ? 0 : in[i]		@out, @in: [n], out == in allowed */
 void kinfer_math_relu(float *out, const float *in, size_t n);
 

@@ -9,6 +9,7 @@
  */
 #include <linux/align.h>
 #include <linux/minmax.h>
+#include <linux/string.h>
 
 #include "ops.h"
 #include "math/kinfer_math.h"
@@ -16,6 +17,45 @@
 static bool weights_ok(const void *p, u32 sz, u64 want)
 {
 	return p && sz == want && IS_ALIGNED((unsigned long)p, sizeof(float));
+}
+
+/*
+ * One row is more than one FPU section's work: start each output row from
+ * the bias (a plain copy, no FPU), then add tiles of at most
+ * KINFER_FPU_CHUNK multiply-adds, k-blocks in order so every output sums
+ * its products in the same order as the untiled kernel.
+ */
+static int dense_tiled(struct kinfer_run *run, const struct kinfer_node *node,
+		       const float *w, const float *b)
+{
+	u64 m = node->dims[0], k = node->dims[1], n = node->dims[2];
+	u64 kb = min_t(u64, k, KINFER_FPU_CHUNK);
+	u64 nb = max_t(u64, 1, KINFER_FPU_CHUNK / kb);
+	u64 i, l0, j0;
+	int ret;
+
+	for (i = 0; i < m; i++) {
+		float *y = kinfer_arena_f32(run, node->out) + i * n;
+		const float *x = kinfer_arena_f32(run, node->in0) + i * k;
+
+		if (b)
+			memcpy(y, b, n * sizeof(float));
+		else
+			memset(y, 0, n * sizeof(float));
+		for (l0 = 0; l0 < k; l0 += kb) {
+			for (j0 = 0; j0 < n; j0 += nb) {
+				ret = kinfer_fpu_begin();
+				if (ret)
+					return ret;
+				kinfer_math_dense_acc(y + j0, x + l0,
+						      w + l0 * n + j0,
+						      min_t(u64, kb, k - l0),
+						      min_t(u64, nb, n - j0), n);
+				kinfer_fpu_end();
+			}
+		}
+	}
+	return 0;
 }
 
 int kinfer_op_dense(struct kinfer_run *run, u32 op, const void *w, u32 w_sz,
@@ -48,8 +88,11 @@ int kinfer_op_dense(struct kinfer_run *run, u32 op, const void *w, u32 w_sz,
 	if (op != KINFER_OP_DENSE)
 		b = NULL;
 
-	/* Whole rows per FPU section, at least one. */
-	rows_per = max_t(u64, 1, KINFER_FPU_CHUNK / ((u64)k * n));
+	if ((u64)k * n > KINFER_FPU_CHUNK)
+		return dense_tiled(run, &node, w, b);
+
+	/* Whole rows per FPU section. */
+	rows_per = KINFER_FPU_CHUNK / ((u64)k * n);
 	for (i = 0; i < m; i += rows_per) {
 		ret = kinfer_fpu_begin();
 		if (ret)

@@ -52,14 +52,45 @@ static int binary_check(struct kinfer_run *run, const struct kinfer_node *node,
 	return 0;
 }
 
+/*
+ * in1 is longer than one FPU section's work: each repetition of it is
+ * split into pieces, and a piece of in0 pairs element for element with the
+ * same piece of in1 (fn with nb == n).
+ */
+static int binary_run_pieces(struct kinfer_run *run, binary_fn fn,
+			     const struct kinfer_node *node, const float *in1)
+{
+	u64 n = node->dims[0], n1 = node->dims[1];
+	u64 r, j, len;
+	int ret;
+
+	for (r = 0; r < n; r += n1) {
+		for (j = 0; j < n1; j += KINFER_FPU_CHUNK) {
+			len = min_t(u64, KINFER_FPU_CHUNK, n1 - j);
+			ret = kinfer_fpu_begin();
+			if (ret)
+				return ret;
+			fn(kinfer_arena_f32(run, node->out) + r + j,
+			   kinfer_arena_f32(run, node->in0) + r + j,
+			   len, in1 + j, len);
+			kinfer_fpu_end();
+		}
+	}
+	return 0;
+}
+
 /* Run fn over whole repetitions of in1, a bounded number per FPU section. */
 static int binary_run(struct kinfer_run *run, binary_fn fn,
 		      const struct kinfer_node *node, const float *in1)
 {
 	u64 n = node->dims[0], n1 = node->dims[1];
-	u64 per = max_t(u64, n1, KINFER_FPU_CHUNK / n1 * n1);
+	u64 per;
 	u64 i;
 	int ret;
+
+	if (n1 > KINFER_FPU_CHUNK)
+		return binary_run_pieces(run, fn, node, in1);
+	per = KINFER_FPU_CHUNK / n1 * n1;
 
 	for (i = 0; i < n; i += per) {
 		ret = kinfer_fpu_begin();

@@ -24,6 +24,9 @@ int kinfer_node_fetch(struct kinfer_run *run, u32 op, struct kinfer_node *node)
 {
 	u32 pc = run->ctx.pc;
 
+	/* KF_TRUSTED_ARGS already refuses contexts not from acquire. */
+	if (!atomic_read(&run->busy) || !run->plan)
+		return -EINVAL;
 	if (run->ctx.err)
 		return -ECANCELED;
 	/* n_nodes was checked against plan_sz at acquire. */

@@ -28,7 +28,13 @@ int kinfer_op_softmax(struct kinfer_run *run)
 	    kinfer_overlap(node.in0, bytes, node.out, bytes))
 		return -EINVAL;
 
-	rows_per = max_t(u64, 1, KINFER_FPU_CHUNK / n);
+	/*
+	 * A row's max, sum and scale need the whole row in one FPU section,
+	 * so its length is what bounds the section.
+	 */
+	if (n > KINFER_MAX_SOFTMAX_N)
+		return -E2BIG;
+	rows_per = KINFER_FPU_CHUNK / n;
 	for (i = 0; i < m; i += rows_per) {
 		ret = kinfer_fpu_begin();
 		if (ret)

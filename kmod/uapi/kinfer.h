@@ -36,6 +36,12 @@
 
 /* Longest model name, without the terminating NUL.  [A-Za-z0-9_.-] only. */
 #define KINFER_NAME_MAX		31U
+/*
+ * Longest softmax row: a row is normalised inside one FPU section, so its
+ * length bounds the time preemption is off.
+ */
+#define KINFER_MAX_SOFTMAX_N	(256U * 1024U)
+
 /* Upper bound on nodes in one plan; keeps the config map small. */
 #define KINFER_MAX_NODES	4096U
 
@@ -64,7 +70,8 @@ enum kinfer_op {
  *			W is K*N floats (Flax kernel layout [in, out]), b is N
  *	RELU, SIGMOID,	dims[0] = element count
  *	TANH
- *	SOFTMAX		dims[0] = M (rows), dims[1] = N (row length)
+ *	SOFTMAX		dims[0] = M (rows), dims[1] = N (row length),
+ *			N <= KINFER_MAX_SOFTMAX_N
  *	ADD, MUL,	dims[0] = element count of in0 and out,
  *	*_CONST		dims[1] = element count of in1 / C; it must divide
  *			dims[0] and in1 repeats along the flattened in0

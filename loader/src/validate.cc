@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include <uapi/kinfer.h>
+
 namespace kinfer {
 
 std::string node_label(const std::string &file, const Node &n)
@@ -286,6 +288,9 @@ struct Validator {
 		n.cols = 1;
 		for (int64_t i = 0; i < rank; i++)
 			(i < axis ? n.rows : n.cols) *= (uint64_t)a.shape[i];
+		if (n.cols > KINFER_MAX_SOFTMAX_N)
+			fail("softmax rows of " + std::to_string(n.cols) + " elements are longer than the kernel's " +
+			     std::to_string(KINFER_MAX_SOFTMAX_N) + " (KINFER_MAX_SOFTMAX_N)");
 		define_activation(a.shape);
 	}
 

@@ -12,6 +12,7 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -222,6 +223,33 @@ TEST_CASE("relu", "[math][relu]")
 	kinfer_math_relu(x.data(), x.data(), x.size());	// in place
 	CHECK(x[0] == 0.0f);
 	CHECK(x[3] == 1.5f);
+}
+
+TEST_CASE("dense computed in tiles is bit-identical to one call", "[math][dense]")
+{
+	// kmod/ops/dense.c tiles rows too large for one FPU section: bias
+	// copy, then k-blocks in order, n-blocks within; same sum order.
+	std::mt19937 rng(5);
+	const size_t k = 37, n = 23, kbs[] = { 1, 5, 37 }, nbs[] = { 1, 4, 23 };
+	auto x = random_vec(k, rng);
+	auto w = random_vec(k * n, rng, 0.1f);
+	auto b = random_vec(n, rng);
+	std::vector<float> whole(n);
+
+	kinfer_math_dense(whole.data(), x.data(), w.data(), b.data(), 1, k, n);
+	for (size_t kb : kbs)
+		for (size_t nb : nbs) {
+			std::vector<float> y(b);
+
+			for (size_t l0 = 0; l0 < k; l0 += kb)
+				for (size_t j0 = 0; j0 < n; j0 += nb)
+					kinfer_math_dense_acc(y.data() + j0, x.data() + l0,
+							      w.data() + l0 * n + j0,
+							      std::min(kb, k - l0),
+							      std::min(nb, n - j0), n);
+			INFO("kb=" << kb << " nb=" << nb);
+			REQUIRE(std::memcmp(y.data(), whole.data(), n * sizeof(float)) == 0);
+		}
 }
 
 TEST_CASE("dense matches Eigen", "[math][dense]")

@@ -15,11 +15,13 @@ want=$(cat "$0" $(find "$ROOT/models/src" -name '*.py' | sort) | sha256sum | cut
 
 echo "fixtures: exporting Flax MLPs to $OUT"
 # Three shapes: a small setup-style classifier with softmax, a deeper
-# compact-style tanh network with batch 4, and one with > 1 MiB of weights.
+# compact-style tanh network with batch 4, and one with > 1 MiB of weights
+# whose 1024x512 layer is larger than one FPU section (KINFER_FPU_CHUNK
+# multiply-adds), so the kernel computes it in tiles.
 "$GEN" export-mlp --layers 16,32,10 --activation relu --style setup \
 	--softmax --batch 1 --samples 16 --seed 1 --out "$OUT/mlp_relu"
 "$GEN" export-mlp --layers 8,64,64,4 --activation tanh --style compact \
 	--batch 4 --samples 16 --seed 2 --out "$OUT/mlp_tanh"
-"$GEN" export-mlp --layers 256,1024,256,16 --activation sigmoid --style setup \
+"$GEN" export-mlp --layers 256,1024,512,16 --activation sigmoid --style setup \
 	--batch 2 --samples 16 --seed 3 --out "$OUT/mlp_big"
 echo "$want" > "$stamp"
