@@ -11,6 +11,7 @@
  */
 #include "kinfer_btf.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "kinfer_kfuncs.bpf.h"
 #include "kfunc_bounds.h"
@@ -184,6 +185,20 @@ int null_io(struct kfs_args *args)
 	args->pc = ctx->pc;
 	args->err = ctx->err;
 	kinfer_ctx_release(ctx);
+	return 0;
+}
+
+/*
+ * Must be refused by the verifier.  A tracing program on our own release
+ * kfunc sees the context as a plain argument; compute kfuncs are
+ * KF_TRUSTED_ARGS, so only the referenced pointer kinfer_ctx_acquire()
+ * returned may be passed.  Not autoloaded ('?'): the runner loads it alone
+ * and expects the load to fail.
+ */
+SEC("?fexit/kinfer_ctx_release")
+int BPF_PROG(stale_ctx, struct kinfer_ctx *done)
+{
+	kinfer_relu(done);
 	return 0;
 }
 

@@ -697,6 +697,35 @@ static void cases_sysfs(void)
 	       "register + unregister round trip");
 }
 
+/*
+ * A context that did not come from kinfer_ctx_acquire() (here: the argument
+ * of an fexit program on kinfer_ctx_release, a finished run) must not reach
+ * a compute kfunc: the verifier refuses the program.
+ */
+static void case_stale_ctx_refused(void)
+{
+	static char log[64 * 1024];
+	struct kfunc_bounds_bpf *s = kfunc_bounds_bpf__open();
+	struct bpf_program *p;
+	int err;
+
+	if (!s) {
+		report(0, "open a second kfunc_bounds object");
+		return;
+	}
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.stale_ctx);
+	bpf_program__set_log_buf(s->progs.stale_ctx, log, sizeof(log));
+	bpf_program__set_log_level(s->progs.stale_ctx, 1);
+	err = kfunc_bounds_bpf__load(s);
+	report(err && strstr(log, "must be referenced"),
+	       "compute kfunc refuses a context not from acquire");
+	if (!err || !strstr(log, "must be referenced"))
+		diag("load returned %d; verifier log tail: %s", err,
+		     strlen(log) > 400 ? log + strlen(log) - 400 : log);
+	kfunc_bounds_bpf__destroy(s);
+}
+
 /* After unregister, a plan with the old id must not acquire. */
 static void case_stale_id(void)
 {
@@ -739,6 +768,7 @@ int main(void)
 	case_double_acquire();
 	case_null_io();
 	cases_sysfs();
+	case_stale_ctx_refused();
 	case_stale_id();
 
 	kfunc_bounds_bpf__destroy(skel);
