@@ -7,6 +7,7 @@ removes the module and checks that nothing was left behind.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,41 @@ def test_sysfs_counters(kernel_module: Path, model: str) -> None:
     assert int((d / "errors").read_text()) == 0
     assert int((d / "last_run_ns").read_text()) > 0
     assert int((d / "arena_bytes").read_text()) == show(model)["arena_bytes"]
+
+
+def test_concurrent_runs_on_all_cpus(kernel_module: Path, tmp_path: Path) -> None:
+    """All three models run at once, two callers each, on every CPU.
+
+    Runs of one model serialise on its io slot lock; runs of different
+    models share each CPU's context, so some meet a busy context, which
+    the CLI retries. Every output must still equal JAX's.
+    """
+    jobs = [(m, i, w) for m in MODELS for i in range(SAMPLES) for w in range(2)]
+
+    def one(job: tuple[str, int, int]) -> str | None:
+        model, i, worker = job
+        path = fixture(model)
+        out = tmp_path / f"{model}_{i}_{worker}.npy"
+        proc = kinfer("run", model, "--input", str(path / f"input_{i}.npy"),
+                      "--output", str(out), check=False)
+        if proc.returncode != 0:
+            return f"{model} sample {i}: exit {proc.returncode}: {proc.stderr}"
+        got, want = np.load(out), np.load(path / f"expected_{i}.npy")
+        bound = 1e-5 * float(np.max(np.abs(want))) + 1e-6
+        if float(np.max(np.abs(got - want))) > bound:
+            return f"{model} sample {i}: output differs from JAX"
+        return None
+
+    before = {m: int((kernel_module / "models" / m / "calls").read_text()) for m in MODELS}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        failures = [f for f in pool.map(one, jobs) if f]
+    assert failures == []
+    for m in MODELS:
+        d = kernel_module / "models" / m
+        assert int((d / "calls").read_text()) == before[m] + 2 * SAMPLES
+        assert int((d / "errors").read_text()) == 0
+        print(f"{m}: acquires that found the context busy (retried): {(d / 'busy').read_text().strip()}")
+    assert dmesg_trouble() == []
 
 
 def test_malformed_model_is_refused(kernel_module: Path, tmp_path: Path) -> None:
