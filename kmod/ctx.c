@@ -13,6 +13,7 @@
 #include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
 
 #include "ctx.h"
@@ -136,6 +137,11 @@ struct kinfer_ctx *kinfer_run_begin(const void *plan, u32 plan_sz)
 	run->n_nodes = hdr.n_nodes;
 	run->arena_bytes = hdr.arena_bytes;
 	run->model = model;
+	/*
+	 * A plan may read arena bytes it never wrote; they must not be what
+	 * an earlier run, perhaps of another model, left there.
+	 */
+	memset(run->arena, 0, hdr.arena_bytes);
 	run->start_ns = ktime_get_mono_fast_ns();
 	run->ctx.pc = 0;
 	run->ctx.err = 0;

@@ -12,7 +12,11 @@
 
 #include "uapi/kinfer.h"
 
-/* Ids are 1..KINFER_MAX_MODELS; 0 is never a valid model_id. */
+/*
+ * At most KINFER_MAX_MODELS models are registered at once.  Ids are
+ * handed out cyclically from 1 (0 is never a valid model_id), so an
+ * unregistered model's id is not soon reused by a new one.
+ */
 #define KINFER_MAX_MODELS	4096U
 
 /**

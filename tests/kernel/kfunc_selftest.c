@@ -9,9 +9,11 @@
  * numbers.  Prints "ok N name" / "not ok N name" and "N passed, N failed";
  * exits 1 when anything failed.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -726,6 +728,54 @@ static void case_stale_ctx_refused(void)
 	kfunc_bounds_bpf__destroy(s);
 }
 
+/*
+ * A plan must not read what an earlier run left in the arena: acquire
+ * clears the bytes the plan may touch.  Both runs are pinned to one CPU so
+ * they share its arena.
+ */
+static void case_arena_cleared(void)
+{
+	const float x[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	char io[KFS_IO_BYTES];
+	cpu_set_t one, all;
+	struct kfs_args a;
+	bool written, zero = true;
+	size_t i;
+	int ret;
+
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+
+	map_put(skel->maps.io_map, x, sizeof(x));
+	plan_init(256);
+	node_add(KINFER_OP_INPUT, 0, 0, 64, sizeof(x), 0, 0)->io_off = 0;
+	node_add(KINFER_OP_OUTPUT, 64, 0, 0, sizeof(x), 0, 0)->io_off = 64;
+	args_init(&a);
+	args_calls(&a, 2, KINFER_OP_INPUT, KINFER_OP_OUTPUT);
+	ret = run(&a);
+	map_get(skel->maps.io_map, io, sizeof(io));
+	written = ret == 0 && a.err == 0 && !memcmp(io + 64, x, sizeof(x));
+
+	memset(io, 0xff, sizeof(io));
+	map_put(skel->maps.io_map, io, sizeof(io));
+	plan_init(256);
+	node_add(KINFER_OP_OUTPUT, 64, 0, 0, sizeof(x), 0, 0)->io_off = 0;
+	args_init(&a);
+	args_calls(&a, 1, KINFER_OP_OUTPUT);
+	ret = run(&a);
+	map_get(skel->maps.io_map, io, sizeof(io));
+	for (i = 0; i < sizeof(x); i++)
+		zero = zero && io[i] == 0;
+	report(written && ret == 0 && a.err == 0 && zero,
+	       "a run reads zeros, not the previous run's activations");
+	if (!written || !zero)
+		diag("first run ok %d, second ret %d err %d, io[0] %02x",
+		     written, ret, a.err, (unsigned char)io[0]);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 /* After unregister, a plan with the old id must not acquire. */
 static void case_stale_id(void)
 {
@@ -769,6 +819,7 @@ int main(void)
 	case_null_io();
 	cases_sysfs();
 	case_stale_ctx_refused();
+	case_arena_cleared();
 	case_stale_id();
 
 	kfunc_bounds_bpf__destroy(skel);
