@@ -89,10 +89,10 @@ int main(int argc, char **argv)
 	try {
 		return dispatch(app, file, name, json, run);
 	} catch (const Error &e) {
-		fprintf(stderr, "kinfer: %s\n", e.what());
+		fprintf(stderr, "kinfer: %s\n", printable(e.what()).c_str());
 		return (int)e.code();
 	} catch (const std::exception &e) {
-		fprintf(stderr, "kinfer: internal error: %s\n", e.what());
+		fprintf(stderr, "kinfer: internal error: %s\n", printable(e.what()).c_str());
 		return (int)Exit::runtime;
 	}
 }

@@ -46,4 +46,13 @@ struct UsageError : Error {
 // "EBUSY (Device or resource busy)" for a positive or negative errno.
 std::string errno_name(int err);
 
+// True when s is well-formed UTF-8 (no overlong forms, surrogates or
+// code points past U+10FFFF).
+bool valid_utf8(const std::string &s);
+
+// s with every byte that is not part of well-formed UTF-8, and every
+// control character but newline and tab, written as \xNN: names from an
+// untrusted model must not reach a terminal raw.
+std::string printable(const std::string &s);
+
 } // namespace kinfer

@@ -32,6 +32,38 @@ std::string read_file(const std::string &path, uint64_t max_bytes)
 	return bytes;
 }
 
+// ONNX names are UTF-8 text. One that is not, or that holds control
+// characters, is refused here, so no later message, map name or pin path
+// carries raw bytes from the file.
+static void check_names_utf8(const onnx::GraphProto &g, const std::string &file)
+{
+	auto check = [&](const std::string &name, const std::string &what) {
+		if (!valid_utf8(name))
+			throw ModelError(file + ": " + what + " name '" + printable(name) +
+					 "' is not valid UTF-8");
+		for (unsigned char c : name)
+			if (c < 0x20 || c == 0x7f)
+				throw ModelError(file + ": " + what + " name '" + printable(name) +
+						 "' contains control characters");
+	};
+	for (const auto &v : g.input())
+		check(v.name(), "graph input");
+	for (const auto &v : g.output())
+		check(v.name(), "graph output");
+	for (const auto &t : g.initializer())
+		check(t.name(), "initializer");
+	for (int i = 0; i < g.node_size(); i++) {
+		const onnx::NodeProto &n = g.node(i);
+		const std::string where = "node " + std::to_string(i);
+		check(n.name(), where);
+		check(n.op_type(), where + " op_type");
+		for (const auto &s : n.input())
+			check(s, where + " input");
+		for (const auto &s : n.output())
+			check(s, where + " output");
+	}
+}
+
 onnx::ModelProto parse_model(const std::string &bytes, const std::string &file)
 {
 	onnx::ModelProto model;
@@ -47,6 +79,7 @@ onnx::ModelProto parse_model(const std::string &bytes, const std::string &file)
 		throw ModelError(file + ": not an ONNX model: " +
 				 (model.has_graph() ? "no ir_version" : "no graph") +
 				 " (the file is truncated, corrupt or not ONNX)");
+	check_names_utf8(model.graph(), file);
 	return model;
 }
 

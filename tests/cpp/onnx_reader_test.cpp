@@ -80,3 +80,29 @@ TEST_CASE("tensor decoding checks element counts", "[onnx_reader]")
 	t.set_data_type(onnx::TensorProto::INT32);
 	REQUIRE_THAT(decode_tensor(t).error, Contains("INT32"));
 }
+
+TEST_CASE("names that are not UTF-8 are refused and never printed raw", "[onnx_reader]")
+{
+	auto b = mlp(4, 8, 3);
+	b.model().mutable_graph()->mutable_node(2)->set_input(0, std::string("Relu/ou\xe2", 8));
+	REQUIRE_THROWS_WITH(parse_model(b.bytes(), "bad.onnx"),
+			    Contains("bad.onnx") && Contains("node 2 input") &&
+			    Contains("'Relu/ou\\xe2'") && Contains("not valid UTF-8"));
+
+	auto c = mlp(4, 8, 3);
+	c.model().mutable_graph()->mutable_initializer(0)->set_name("k\x1b[31m");
+	REQUIRE_THROWS_WITH(parse_model(c.bytes(), "esc.onnx"),
+			    Contains("initializer name 'k\\x1b[31m'"));
+}
+
+TEST_CASE("UTF-8 validity and printable escaping", "[onnx_reader][utf8]")
+{
+	REQUIRE(valid_utf8("params/Dense_0/kernel"));
+	REQUIRE(valid_utf8("Gewicht/\xc3\xa4/\xe2\x82\xac/\xf0\x9f\x98\x80"));	// ä € 😀
+	REQUIRE_FALSE(valid_utf8("\xc0\xaf"));		// overlong '/'
+	REQUIRE_FALSE(valid_utf8("\xed\xa0\x80"));	// surrogate
+	REQUIRE_FALSE(valid_utf8("\xf4\x90\x80\x80"));	// past U+10FFFF
+	REQUIRE_FALSE(valid_utf8("\xe2\x82"));		// cut short
+	REQUIRE(printable("a\xe2\x82\xac\n") == "a\xe2\x82\xac\n");
+	REQUIRE(printable(std::string("a\xff\x07", 3)) == "a\\xff\\x07");
+}
