@@ -38,12 +38,20 @@ struct Port {
 	uint64_t bytes = 0;
 };
 
+// The meta map is ours, but a pin can be replaced: every port is checked
+// to be self-consistent before its sizes and offsets are used.
 std::vector<Port> ports(const json &m, const char *kind)
 {
 	std::vector<Port> r;
-	for (const json &p : m.at(kind))
-		r.push_back(Port{p.at("name"), p.at("shape").get<Shape>(), p.at("io_offset"),
-				 p.at("bytes")});
+	for (const json &p : m.at(kind)) {
+		Port port{p.at("name"), p.at("shape").get<Shape>(), p.at("io_offset"),
+			  p.at("bytes")};
+		uint64_t n = shape_numel(port.shape);
+		if (n == 0 || port.bytes != n * sizeof(float) || port.io_off % sizeof(float))
+			throw KernelError(std::string("meta map: ") + kind + " '" + port.name +
+					  "' has inconsistent shape, bytes or io_offset");
+		r.push_back(std::move(port));
+	}
 	return r;
 }
 

@@ -160,54 +160,54 @@ std::string human_bytes(uint64_t b)
 
 std::string tensor_text(const json &t)
 {
-	return t["tensor"].get<std::string>() + shape_of(t["shape"]) + "@" +
-	       std::to_string(t["offset"].get<uint64_t>());
+	return t.at("tensor").get<std::string>() + shape_of(t.at("shape")) + "@" +
+	       std::to_string(t.at("offset").get<uint64_t>());
 }
 
 } // namespace
 
 void print_manifest(std::ostream &os, const json &m)
 {
-	os << "model " << m["model"].get<std::string>() << "  (" << m["source"].get<std::string>()
+	os << "model " << m.at("model").get<std::string>() << "  (" << m.at("source").get<std::string>()
 	   << ")\n";
-	os << "  arena " << m["arena_bytes"] << " bytes, io slot " << m["io_bytes"]
-	   << " bytes, plan " << m["plan_bytes"] << " bytes, weights "
-	   << human_bytes(m["weights_bytes"].get<uint64_t>()) << "\n";
-	const json &prog = m["prog"];
-	os << "  prog " << prog["name"].get<std::string>() << ": " << prog["type"].get<std::string>()
-	   << ", " << prog["insns"] << " insns, " << prog["kfunc_calls"] << " kfunc calls";
+	os << "  arena " << m.at("arena_bytes") << " bytes, io slot " << m.at("io_bytes")
+	   << " bytes, plan " << m.at("plan_bytes") << " bytes, weights "
+	   << human_bytes(m.at("weights_bytes").get<uint64_t>()) << "\n";
+	const json &prog = m.at("prog");
+	os << "  prog " << prog.at("name").get<std::string>() << ": " << prog.at("type").get<std::string>()
+	   << ", " << prog.at("insns") << " insns, " << prog.at("kfunc_calls") << " kfunc calls";
 	if (prog.contains("id"))
-		os << ", id " << prog["id"];
+		os << ", id " << prog.at("id");
 	if (prog.value("run_cnt", 0) > 0)	/* counted only with kernel.bpf_stats_enabled */
-		os << ", " << prog["run_cnt"] << " runs";
+		os << ", " << prog.at("run_cnt") << " runs";
 	os << "\n";
 	for (const char *kind : {"inputs", "outputs"}) {
 		os << kind << ":\n";
-		for (const json &p : m[kind])
-			os << "  " << p["name"].get<std::string>() << " " << shape_of(p["shape"])
-			   << " float32  io+" << p["io_offset"] << " (" << p["bytes"] << " bytes)\n";
+		for (const json &p : m.at(kind))
+			os << "  " << p.at("name").get<std::string>() << " " << shape_of(p.at("shape"))
+			   << " float32  io+" << p.at("io_offset") << " (" << p.at("bytes") << " bytes)\n";
 	}
 	os << "nodes:\n";
-	for (const json &n : m["nodes"]) {
-		os << "  " << std::setw(3) << n["index"].get<int>() << "  " << std::left << std::setw(10)
-		   << n["op"].get<std::string>() << std::setw(18) << n["kfunc"].get<std::string>()
+	for (const json &n : m.at("nodes")) {
+		os << "  " << std::setw(3) << n.at("index").get<int>() << "  " << std::left << std::setw(10)
+		   << n.at("op").get<std::string>() << std::setw(18) << n.at("kfunc").get<std::string>()
 		   << std::right;
-		if (n.contains("io") && n["op"] == "INPUT")
-			os << "io+" << n["io"]["offset"] << " -> " << tensor_text(n["out"]);
+		if (n.contains("io") && n.at("op") == "INPUT")
+			os << "io+" << n.at("io").at("offset") << " -> " << tensor_text(n.at("out"));
 		else if (n.contains("io"))
-			os << tensor_text(n["in0"]) << " -> io+" << n["io"]["offset"];
+			os << tensor_text(n.at("in0")) << " -> io+" << n.at("io").at("offset");
 		else {
-			os << tensor_text(n["in0"]);
+			os << tensor_text(n.at("in0"));
 			if (n.contains("in1"))
-				os << ", " << tensor_text(n["in1"]);
-			for (const json &w : n["weights"])
-				os << ", " << w["name"].get<std::string>() << shape_of(w["shape"]);
-			os << " -> " << tensor_text(n["out"]);
+				os << ", " << tensor_text(n.at("in1"));
+			for (const json &w : n.at("weights"))
+				os << ", " << w.at("name").get<std::string>() << shape_of(w.at("shape"));
+			os << " -> " << tensor_text(n.at("out"));
 		}
-		if (!n["onnx_nodes"].empty()) {
+		if (!n.at("onnx_nodes").empty()) {
 			os << "  [";
 			bool first = true;
-			for (const json &o : n["onnx_nodes"]) {
+			for (const json &o : n.at("onnx_nodes")) {
 				os << (first ? "" : ", ") << o.get<std::string>();
 				first = false;
 			}
@@ -216,16 +216,16 @@ void print_manifest(std::ostream &os, const json &m)
 		os << "\n";
 	}
 	os << "maps:\n";
-	for (const json &mp : m["maps"]) {
-		os << "  " << std::left << std::setw(7) << mp["role"].get<std::string>() << std::setw(16)
-		   << mp["name"].get<std::string>() << std::right;
+	for (const json &mp : m.at("maps")) {
+		os << "  " << std::left << std::setw(7) << mp.at("role").get<std::string>() << std::setw(16)
+		   << mp.at("name").get<std::string>() << std::right;
 		if (mp.contains("bytes"))
-			os << std::setw(10) << human_bytes(mp["bytes"].get<uint64_t>());
+			os << std::setw(10) << human_bytes(mp.at("bytes").get<uint64_t>());
 		else
 			os << std::setw(10) << "-";
 		if (mp.contains("id"))
-			os << "  id " << mp["id"];
-		os << "  " << mp["pin"].get<std::string>() << "\n";
+			os << "  id " << mp.at("id");
+		os << "  " << mp.at("pin").get<std::string>() << "\n";
 	}
 }
 

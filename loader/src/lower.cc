@@ -40,7 +40,7 @@ struct Lowerer {
 	const Graph &g;
 	Lowered l;
 	std::unordered_map<std::string, int> tid;	// ONNX name -> LTensor
-	std::map<std::string, int> wid;			// weight name -> LWeight
+	std::map<std::string, int> wid;			// initializer -> its untransformed LWeight
 	std::unordered_map<std::string, int> uses;	// ONNX name -> readers
 	std::vector<bool> fused;			// ONNX node consumed by a fusion
 
@@ -62,15 +62,41 @@ struct Lowerer {
 	}
 
 	// One map per distinct (initializer, transform).
+	// A weight used as stored is shared by every node that reads it. A
+	// transformed copy (tag: transposed, scaled, broadcast) depends on its
+	// node, so it is never shared, and its name differs from every
+	// initializer's and every other weight's.
 	int weight(const TensorInfo &t, const std::string &tag, Shape shape, std::vector<float> data)
 	{
-		std::string name = t.source + tag;
-		auto it = wid.find(name);
-		if (it != wid.end())
-			return it->second;
+		if (tag.empty()) {
+			auto it = wid.find(t.source);
+			if (it != wid.end())
+				return it->second;
+		}
+		std::string name = tag.empty() ? t.source : unused_name(t.source + tag);
 		l.weights.push_back(LWeight{name, t.source, std::move(shape), std::move(data)});
-		wid[name] = (int)l.weights.size() - 1;
-		return wid[name];
+		int id = (int)l.weights.size() - 1;
+		if (tag.empty())
+			wid[t.source] = id;
+		return id;
+	}
+
+	bool name_taken(const std::string &name) const
+	{
+		if (g.tensors.count(name))
+			return true;
+		for (const LWeight &w : l.weights)
+			if (w.name == name)
+				return true;
+		return false;
+	}
+
+	std::string unused_name(const std::string &base) const
+	{
+		std::string name = base;
+		for (int k = 2; name_taken(name); k++)
+			name = base + "." + std::to_string(k);
+		return name;
 	}
 
 	int weight(const TensorInfo &t) { return weight(t, "", t.shape, t.f); }

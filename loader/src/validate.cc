@@ -246,6 +246,13 @@ struct Validator {
 		// The kernel op repeats the smaller operand along the flattened
 		// larger one: the larger must already have the output's size and
 		// the smaller must be a trailing suffix of it.
+		// The kernel op writes over the activation operand's extent, so a
+		// constant may be repeated but never be the larger operand.
+		if ((a.kind == TensorKind::constant && na > nb) ||
+		    (b.kind == TensorKind::constant && nb > na))
+			fail("the constant operand " + shape_str(na > nb ? a.shape : b.shape) +
+			     " is larger than the activation " + shape_str(na > nb ? b.shape : a.shape) +
+			     " (broadcasting an activation up to a constant is not supported)");
 		const Shape &big = na >= nb ? a.shape : b.shape;
 		const Shape &small = na >= nb ? b.shape : a.shape;
 		if (std::max(na, nb) != no || !shape_is_suffix(small, big))
@@ -297,14 +304,14 @@ struct Validator {
 	void op_identity()
 	{
 		check_arity(1, 1);
-		const TensorInfo &a = operand(0);
+		const TensorInfo &a = float_operand(0);
 		define_view(a, a.shape);
 	}
 
 	void op_flatten()
 	{
 		check_arity(1, 1);
-		const TensorInfo &a = operand(0);
+		const TensorInfo &a = float_operand(0);
 		int64_t rank = (int64_t)a.shape.size();
 		int64_t axis = attr_int("axis", 1);
 		if (axis < -rank || axis > rank)
@@ -321,7 +328,7 @@ struct Validator {
 	void op_reshape()
 	{
 		check_arity(2, 2);
-		const TensorInfo &a = operand(0);
+		const TensorInfo &a = float_operand(0);
 		const TensorInfo &s = operand(1);
 		if (s.kind != TensorKind::constant || s.dtype != onnx::TensorProto::INT64 ||
 		    !s.error.empty())
@@ -347,9 +354,10 @@ struct Validator {
 			}
 			if (out[i] <= 0)
 				fail("target shape " + shape_str(out) + " has a dimension that is not positive");
-			known *= (uint64_t)out[i];
-			if (known > kMaxTensorBytes)
+			// Checked before multiplying: the product must not wrap.
+			if ((uint64_t)out[i] > kMaxTensorBytes / known)
 				fail("target shape " + shape_str(out) + " is too large");
+			known *= (uint64_t)out[i];
 		}
 		uint64_t n = shape_numel(a.shape);
 		if (infer >= 0) {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace kinfer;
@@ -95,4 +96,40 @@ TEST_CASE("wrong input count or size is an input error", "[reference]")
 	ModelBuilder b = mlp(4, 8, 3);
 	REQUIRE_THROWS_AS(run(b, {}), InputError);
 	REQUIRE_THROWS_WITH(run(b, {Tensor{{1, 3}, {1, 2, 3}}}), Contains("'x' needs 4 values"));
+}
+
+TEST_CASE("Gemms sharing a weight with different alpha keep their own copies", "[reference][lower]")
+{
+	// Review finding: transformed weights were deduplicated by initializer
+	// name, so the second Gemm reused the first one's alpha-scaled copy.
+	ModelBuilder b;
+	b.input("x", {1, 2}).output("y", {1, 2});
+	b.init("B", {2, 2}, {1, 0, 0, 1});
+	ModelBuilder::attr_float(b.node("Gemm", {"x", "B"}, {"h"}, "g2"), "alpha", 2.0f);
+	ModelBuilder::attr_float(b.node("Gemm", {"h", "B"}, {"y"}, "g3"), "alpha", 3.0f);
+	// y = 3 * (2 * x . I) . I = 6x
+	std::vector<Tensor> y = run(b, {Tensor{{1, 2}, {1, 2}}});
+	REQUIRE(y[0].data == std::vector<float>{6, 12});
+	Lowered l = b.lowered();
+	REQUIRE(l.weights.size() == 2);
+	REQUIRE(l.weights[0].name != l.weights[1].name);
+}
+
+TEST_CASE("a transformed weight never takes an initializer's name", "[lower]")
+{
+	ModelBuilder b;
+	b.input("x", {1, 2}).output("y", {1, 2});
+	b.init("B", {2, 2}, {1, 2, 3, 4});
+	b.init("B.T", {2}, {10, 20});
+	ModelBuilder::attr_int(b.node("Gemm", {"x", "B"}, {"h"}, "g"), "transB", 1);
+	b.node("Add", {"h", "B.T"}, {"y"}, "add");
+	Lowered l = b.lowered();
+	std::vector<std::string> names;
+	for (const LWeight &w : l.weights)
+		names.push_back(w.name);
+	REQUIRE(std::count(names.begin(), names.end(), "B.T") == 1);
+	REQUIRE(names.size() == 2);
+	// x . B^T + [10,20] with x = [1,1]: [1+2, 3+4] + [10, 20]
+	std::vector<Tensor> y = run(b, {Tensor{{1, 2}, {1, 1}}});
+	REQUIRE(y[0].data == std::vector<float>{13, 27});
 }

@@ -182,3 +182,35 @@ TEST_CASE("gemm shapes with transB", "[validate]")
 	REQUIRE_THROWS_WITH(bad.graph(), Contains("'g' (Gemm)") && Contains("has shape [4,3]") &&
 						 Contains("3 columns"));
 }
+
+TEST_CASE("a Reshape target whose size product would wrap is refused", "[validate]")
+{
+	// Review finding: 4 * 2^62 wrapped to 0 and the -1 inference divided by it.
+	ModelBuilder b;
+	b.input("x", {2, 3}).output("y", {2, 3});
+	b.init_i64("s", {3}, {4, int64_t(1) << 62, -1});
+	b.node("Reshape", {"x", "s"}, {"y"}, "r");
+	REQUIRE_THROWS_WITH(b.graph(), Contains("node 0 'r' (Reshape)") && Contains("too large"));
+}
+
+TEST_CASE("a constant operand larger than the activation is refused", "[validate]")
+{
+	// Review finding: Add(x[3], C[2,3]) lowered to an op reading 6 floats of x.
+	ModelBuilder b;
+	b.input("x", {3}).output("y", {2, 3});
+	b.init("C", {2, 3}, std::vector<float>(6, 1.0f));
+	b.node("Add", {"x", "C"}, {"y"}, "add");
+	REQUIRE_THROWS_WITH(b.graph(), Contains("node 0 'add' (Add)") &&
+				       Contains("constant operand [2,3] is larger than the activation [3]"));
+}
+
+TEST_CASE("Flatten of an unusable constant is refused before shape math", "[validate]")
+{
+	// Review finding: dims [2^40, 2^40] overflowed int64 in Flatten.
+	ModelBuilder b;
+	b.input("x", {1, 1}).output("y", {1, 1});
+	b.init_i32("W", {int64_t(1) << 40, int64_t(1) << 40}, {});
+	b.node("Flatten", {"W"}, {"f"}, "flat");
+	b.node("Relu", {"x"}, {"y"}, "r");
+	REQUIRE_THROWS_WITH(b.graph(), Contains("node 0 'flat' (Flatten)"));
+}
