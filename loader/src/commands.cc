@@ -309,14 +309,17 @@ int cmd_list(bool as_json)
 		json e{{"name", n}, {"registered", model_registered(n)}};
 		std::string dir = model_pin_dir(n);
 		e["pinned"] = path_exists(dir);
+		// Typed reads inside the try: one model's damaged meta map
+		// makes its own row an error, not the whole listing.
 		try {
 			json m = runtime_manifest(n, dir);
-			e["model_id"] = m.value("model_id", 0);
-			e["prog_id"] = m["prog"]["id"];
-			e["nodes"] = m["nodes"].size();
-			e["arena_bytes"] = m["arena_bytes"];
-			e["weights_bytes"] = m["weights_bytes"];
-			e["source"] = m["source"];
+			json row{{"model_id", m.value("model_id", 0u)},
+				 {"prog_id", m.at("prog").at("id").get<unsigned>()},
+				 {"nodes", m.at("nodes").size()},
+				 {"arena_bytes", m.at("arena_bytes").get<unsigned long long>()},
+				 {"weights_bytes", m.at("weights_bytes").get<unsigned long long>()},
+				 {"source", m.at("source").get<std::string>()}};
+			e.update(row);
 		} catch (const std::exception &ex) {
 			e["error"] = ex.what();
 		}

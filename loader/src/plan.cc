@@ -121,8 +121,9 @@ void place_io(const Lowered &l, Plan &p)
 		p.output_io_off.push_back((uint32_t)off);
 		off = align_up(off + out.bytes);
 	}
-	if (off > UINT32_MAX)
-		throw ModelError(l.file + ": inputs and outputs exceed 4 GiB");
+	// The io slot's size is passed to the kfuncs as a BPF immediate (s32).
+	if (off > INT32_MAX)
+		throw ModelError(l.file + ": inputs and outputs exceed 2 GiB");
 	p.io_bytes = (uint32_t)std::max<uint64_t>(off, kArenaAlign);
 }
 
