@@ -34,12 +34,21 @@ static binary_fn binary_of(u32 op)
 	}
 }
 
-/* Shapes and in0/out placement, common to all four ops. */
-static int binary_check(struct kinfer_run *run, const struct kinfer_node *node,
-			u64 *bytes, u64 *bytes1)
+/*
+ * Prepare, common to all four ops: fetch the node, check its shapes and
+ * in0/out placement.  in1 or C is checked by the caller.
+ */
+static int binary_prepare(struct kinfer_run *run, u32 op,
+			  struct kinfer_node *node, u64 *bytes, u64 *bytes1)
 {
-	u32 n = node->dims[0], n1 = node->dims[1];
+	u32 n, n1;
+	int ret;
 
+	ret = kinfer_node_fetch(run, op, node);
+	if (ret)
+		return ret;
+	n = node->dims[0];
+	n1 = node->dims[1];
 	if (!kinfer_f32_bytes(1, n, bytes) || !kinfer_f32_bytes(1, n1, bytes1) ||
 	    n % n1)
 		return -EINVAL;
@@ -113,10 +122,7 @@ int kinfer_op_binary(struct kinfer_run *run, u32 op)
 
 	if (!fn || (op != KINFER_OP_ADD && op != KINFER_OP_MUL))
 		return -EINVAL;
-	ret = kinfer_node_fetch(run, op, &node);
-	if (ret)
-		return ret;
-	ret = binary_check(run, &node, &bytes, &bytes1);
+	ret = binary_prepare(run, op, &node, &bytes, &bytes1);
 	if (ret)
 		return ret;
 	if (!kinfer_arena_ok(run, node.in1, bytes1))
@@ -136,10 +142,7 @@ int kinfer_op_const(struct kinfer_run *run, u32 op, const void *c, u32 c_sz)
 
 	if (!fn || (op != KINFER_OP_ADD_CONST && op != KINFER_OP_MUL_CONST))
 		return -EINVAL;
-	ret = kinfer_node_fetch(run, op, &node);
-	if (ret)
-		return ret;
-	ret = binary_check(run, &node, &bytes, &bytes1);
+	ret = binary_prepare(run, op, &node, &bytes, &bytes1);
 	if (ret)
 		return ret;
 	if (!c || c_sz != bytes1 || !IS_ALIGNED((unsigned long)c, sizeof(float)))

@@ -5,6 +5,7 @@
  *	dims[0] = M (rows), dims[1] = N (row length), both non-zero
  *	in0 and out must not overlap
  */
+#include <linux/build_bug.h>
 #include <linux/minmax.h>
 
 #include "ops.h"
@@ -30,8 +31,10 @@ int kinfer_op_softmax(struct kinfer_run *run)
 
 	/*
 	 * A row's max, sum and scale need the whole row in one FPU section,
-	 * so its length is what bounds the section.
+	 * so its length is what bounds the section; the cap must fit in one
+	 * section or rows_per below would be 0.
 	 */
+	BUILD_BUG_ON(KINFER_MAX_SOFTMAX_N > KINFER_FPU_CHUNK);
 	if (n > KINFER_MAX_SOFTMAX_N)
 		return -E2BIG;
 	rows_per = KINFER_FPU_CHUNK / n;
