@@ -110,7 +110,7 @@ void check_output_count(const std::vector<std::string> &files, size_t n)
 
 json read_meta(const std::string &dir)
 {
-	Fd fd = obj_get(dir + "/meta");
+	Fd fd = obj_get(dir + "/" + kMetaMap.role);
 	MapInfo info = map_info(fd.get());
 	std::vector<uint8_t> v = map_lookup(fd.get(), 0, info.value_size);
 	json m = json::parse(v.begin(), v.end(), nullptr, false);
@@ -180,8 +180,8 @@ std::vector<Tensor> run_in_kernel(const std::string &name, const std::string &di
 {
 	std::vector<Port> in = ports(m, "inputs"), out = ports(m, "outputs");
 	Fd lock = lock_model(name);
-	Fd prog = obj_get(dir + "/prog");
-	Fd io = obj_get(dir + "/io");
+	Fd prog = obj_get(dir + "/" + kProgPin);
+	Fd io = obj_get(dir + "/" + kIoMap.role);
 	MapInfo io_info = map_info(io.get());
 	uint32_t cpu = (uint32_t)pin_to_cpu();
 	if (cpu >= io_info.max_entries)
@@ -219,7 +219,7 @@ std::vector<Tensor> run_in_kernel(const std::string &name, const std::string &di
 json runtime_manifest(const std::string &name, const std::string &dir)
 {
 	json m = read_meta(dir);
-	Fd prog = obj_get(dir + "/prog");
+	Fd prog = obj_get(dir + "/" + kProgPin);
 	ProgInfo pi = prog_info(prog.get());
 	m["prog"]["id"] = pi.id;
 	m["prog"]["xlated_insns"] = pi.xlated_insns;

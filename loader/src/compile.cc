@@ -101,7 +101,7 @@ json make_manifest(const Compiled &c)
 	m["arena_bytes"] = c.plan.arena_bytes;
 	m["io_bytes"] = c.plan.io_bytes;
 	m["plan_bytes"] = plan_config_bytes(c.plan);
-	m["prog"] = json{{"name", prog_name(c.model)}, {"type", "syscall"}, {"pin", dir + "/prog"},
+	m["prog"] = json{{"name", prog_name(c.model)}, {"type", "syscall"}, {"pin", dir + "/" + kProgPin},
 			 {"insns", count_insns(c)}, {"kfunc_calls", c.lowered.ops.size() + 2}};
 	m["inputs"] = ports_json(c.lowered.inputs, c.plan.input_io_off);
 	m["outputs"] = ports_json(c.lowered.outputs, c.plan.output_io_off);
@@ -118,12 +118,16 @@ json make_manifest(const Compiled &c)
 				       {"live", {c.plan.first[t], c.plan.last[t]}}});
 	m["tensors"] = tensors;
 	json maps = json::array();
-	maps.push_back(json{{"role", "config"}, {"name", role_map_name("cfg", c.model)}, {"pin", dir + "/config"},
-			    {"bytes", plan_config_bytes(c.plan)}, {"max_entries", 1}});
-	maps.push_back(json{{"role", "io"}, {"name", role_map_name("io", c.model)}, {"pin", dir + "/io"},
-			    {"bytes", c.plan.io_bytes}, {"max_entries", "possible CPUs"}});
-	maps.push_back(json{{"role", "meta"}, {"name", role_map_name("meta", c.model)}, {"pin", dir + "/meta"},
-			    {"max_entries", 1}});
+	auto own = [&](const OwnMap &map) {
+		return json{{"role", map.role}, {"name", own_map_name(map, c.model)},
+			    {"pin", dir + "/" + map.role}};
+	};
+	maps.push_back(own(kConfigMap));
+	maps.back().update({{"bytes", plan_config_bytes(c.plan)}, {"max_entries", 1}});
+	maps.push_back(own(kIoMap));
+	maps.back().update({{"bytes", c.plan.io_bytes}, {"max_entries", "possible CPUs"}});
+	maps.push_back(own(kMetaMap));
+	maps.back().update({{"max_entries", 1}});
 	uint64_t wbytes = 0;
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
 		const LWeight &lw = c.lowered.weights[w];

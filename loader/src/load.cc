@@ -60,7 +60,7 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 {
 	Maps m;
 	std::vector<uint8_t> plan = plan_config(c.plan, model_id);
-	m.config = map_create_array(role_map_name("cfg", c.model), (uint32_t)plan.size(), 1);
+	m.config = map_create_array(own_map_name(kConfigMap, c.model), (uint32_t)plan.size(), 1);
 	map_fill(m.config.get(), plan.data(), "config", true);
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
 		const LWeight &lw = c.lowered.weights[w];
@@ -68,8 +68,8 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 		map_fill(fd.get(), lw.data.data(), "'" + lw.name + "'", true);
 		m.weights.push_back(std::move(fd));
 	}
-	m.io = map_create_array(role_map_name("io", c.model), c.plan.io_bytes, (uint32_t)possible_cpus());
-	m.meta = map_create_array(role_map_name("meta", c.model), (uint32_t)meta.size(), 1);
+	m.io = map_create_array(own_map_name(kIoMap, c.model), c.plan.io_bytes, (uint32_t)possible_cpus());
+	m.meta = map_create_array(own_map_name(kMetaMap, c.model), (uint32_t)meta.size(), 1);
 	map_fill(m.meta.get(), meta.data(), "meta", true);
 	return m;
 }
@@ -80,7 +80,7 @@ std::string meta_json(const Compiled &c, uint32_t model_id)
 	m["model_id"] = model_id;
 	m["loaded_at"] = (uint64_t)time(nullptr);
 	for (auto &mp : m["maps"])
-		if (mp["role"] == "io")
+		if (mp["role"] == kIoMap.role)
 			mp["max_entries"] = possible_cpus();
 	return m.dump();
 }
@@ -126,10 +126,10 @@ LoadResult load_model(const Compiled &c)
 	Fd prog = prog_load(BPF_PROG_TYPE_SYSCALL, prog_name(c.model), insns, fd_array,
 			    BPF_F_SLEEPABLE);
 
-	pins.pin(prog.get(), "prog");
-	pins.pin(maps.config.get(), "config");
-	pins.pin(maps.io.get(), "io");
-	pins.pin(maps.meta.get(), "meta");
+	pins.pin(prog.get(), kProgPin);
+	pins.pin(maps.config.get(), kConfigMap.role);
+	pins.pin(maps.io.get(), kIoMap.role);
+	pins.pin(maps.meta.get(), kMetaMap.role);
 	for (size_t w = 0; w < maps.weights.size(); w++)
 		pins.pin(maps.weights[w].get(), c.names[w].pin_rel);
 

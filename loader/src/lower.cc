@@ -112,6 +112,19 @@ struct Lowerer {
 
 	static uint32_t u32(uint64_t v) { return (uint32_t)v; }	// bounded by kMaxTensorBytes
 
+	// out[M,N] = in0[M,K] . W[K,N] (+ b[N] when `bias`, set by the caller as w1).
+	LOp &push_dense(const Node &n, bool bias, int in0, int w0, uint64_t m, uint64_t k,
+			uint64_t nn)
+	{
+		LOp &op = push(bias ? KINFER_OP_DENSE : KINFER_OP_MATMUL, &n);
+		op.in0 = in0;
+		op.w0 = w0;
+		op.dims[0] = u32(m);
+		op.dims[1] = u32(k);
+		op.dims[2] = u32(nn);
+		return op;
+	}
+
 	// The single node reading `mm`'s output, if it is an Add of a bias of N floats.
 	int find_bias_add(const Node &mm, uint64_t n_out)
 	{
@@ -147,12 +160,7 @@ struct Lowerer {
 		int w0 = weight(b);
 		int add = find_bias_add(n, nn);
 		const Node *an = add >= 0 ? &g.nodes[add] : nullptr;
-		LOp &op = push(an ? KINFER_OP_DENSE : KINFER_OP_MATMUL, &n);
-		op.in0 = in0;
-		op.w0 = w0;
-		op.dims[0] = u32(m);
-		op.dims[1] = u32(k);
-		op.dims[2] = u32(nn);
+		push_dense(n, an != nullptr, in0, w0, m, k, nn);
 		if (an) {
 			const TensorInfo &bias = g.tensor(an->in[an->in[0] == n.out[0] ? 1 : 0]);
 			int w1 = weight(bias);
@@ -212,12 +220,7 @@ struct Lowerer {
 			Shape ws = bias_row ? Shape{(int64_t)nn} : Shape{(int64_t)m, (int64_t)nn};
 			w1 = weight(c, ctag, ws, std::move(cv));
 		}
-		LOp &op = push(bias_row ? KINFER_OP_DENSE : KINFER_OP_MATMUL, &n);
-		op.in0 = in0;
-		op.w0 = w0;
-		op.dims[0] = u32(m);
-		op.dims[1] = u32(k);
-		op.dims[2] = u32(nn);
+		LOp &op = push_dense(n, bias_row, in0, w0, m, k, nn);
 		if (bias_row)
 			op.w1 = w1;
 		if (has_c && !bias_row) {

@@ -46,9 +46,9 @@ std::string model_name_from_path(const std::string &path)
 	return base;
 }
 
-std::string role_map_name(const std::string &role, const std::string &model)
+std::string own_map_name(const OwnMap &map, const std::string &model)
 {
-	std::string s = role + "." + model;
+	std::string s = std::string(map.prefix) + "." + model;
 	for (char &c : s)
 		if (!name_char(c, false))
 			c = '_';

@@ -27,9 +27,21 @@ std::string model_name_from_path(const std::string &path);
 // other characters outside [A-Za-z0-9_.] -> '_', keep the last 15 chars.
 std::string weight_map_name(const std::string &initializer);
 
-// Kernel name of a model's own map ("cfg", "io", "meta"): "<role>.<model>",
-// cut to kObjNameMax, so `bpftool map show` tells two models' maps apart.
-std::string role_map_name(const std::string &role, const std::string &model);
+// The BPF objects every model has besides its weights, each spelled once:
+// `role` names it in the manifest and is its pin path under the model's
+// pin dir; `prefix` starts its kernel name (see own_map_name()).
+struct OwnMap {
+	const char *role;
+	const char *prefix;
+};
+constexpr OwnMap kConfigMap{"config", "cfg"};
+constexpr OwnMap kIoMap{"io", "io"};
+constexpr OwnMap kMetaMap{"meta", "meta"};
+constexpr const char *kProgPin = "prog";
+
+// Kernel name of a model's own map: "<prefix>.<model>", cut to
+// kObjNameMax, so `bpftool map show` tells two models' maps apart.
+std::string own_map_name(const OwnMap &map, const std::string &model);
 // "kinfer_<model>" truncated to 15 chars, '-' -> '_'.
 std::string prog_name(const std::string &model);
 

@@ -170,8 +170,8 @@ TEST_CASE("kernel map names and pin paths derive from initializer names", "[lowe
 		"on.query.kernel");	// the last 15 chars
 	REQUIRE(weight_map_name("dense/kernel:0") == "dense.kernel_0");
 	REQUIRE(weight_map_name("params/Dense_0/kernel").size() <= 15);
-	REQUIRE(role_map_name("cfg", "mlp_relu") == "cfg.mlp_relu");
-	REQUIRE(role_map_name("meta", "my-model-with-a-long-name") == "meta.my_model_w");
+	REQUIRE(own_map_name(kConfigMap, "mlp_relu") == "cfg.mlp_relu");
+	REQUIRE(own_map_name(kMetaMap, "my-model-with-a-long-name") == "meta.my_model_w");
 	REQUIRE(prog_name("mlp") == "kinfer_mlp");
 	REQUIRE(prog_name("a-very-long-model-name") == "kinfer_a_very_l");
 	REQUIRE(valid_model_name("mlp-1.v2_x"));
