@@ -42,10 +42,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$repo/build}
 
 if [ -z "${KVER:-}" ]; then
-	# "linux-image-6.1.0-56-amd64 (= 6.1.192-2)" -> 6.1.0-56-amd64
-	KVER=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
-	       sed -n 's/^.*linux-image-\([^ ,]*\).*$/\1/p')
-	[ -n "$KVER" ] || die "cannot derive KVER from linux-image-amd64; set KVER"
+	KVER=$("$repo/scripts/kver.sh") ||
+		die "cannot derive KVER from linux-image-amd64; set KVER"
 fi
 
 kdir=$build/kernel-tree/$KVER

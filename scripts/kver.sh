@@ -7,4 +7,9 @@ dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) || {
 	exit 1
 }
 # "linux-image-6.1.0-56-amd64 (= 6.1.192-2)" -> "6.1.0-56-amd64"
-echo "$dep" | sed -n 's/^linux-image-\([^ ,]*\).*/\1/p'
+kver=$(echo "$dep" | sed -n 's/^.*linux-image-\([^ ,]*\).*$/\1/p')
+[ -n "$kver" ] || {
+	echo "kver: cannot read a kernel version from '$dep'" >&2
+	exit 1
+}
+echo "$kver"
