@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "error.h"
 #include "onnx_builders.h"
 
 #include <catch2/catch.hpp>
@@ -7,6 +8,7 @@
 
 using namespace kinfer;
 using namespace kinfer_test;
+using Catch::Matchers::Contains;
 
 // Independent exhaustive check: walk the ops in order and, at each op, make
 // sure every tensor alive there occupies a byte range no other live tensor
@@ -153,4 +155,18 @@ TEST_CASE("random deep graphs plan without overlap", "[plan]")
 		INFO("trial " << trial);
 		check_plan(l, p);
 	}
+}
+
+TEST_CASE("inputs and outputs over 2 GiB are a model error", "[plan]")
+{
+	// Three 1 GiB ports: the io slot's size would not fit the s32
+	// immediate the program passes to the kfuncs.
+	const int64_t n = (int64_t(1) << 30) / 4;
+	ModelBuilder b;
+	b.input("a", {n}).input("b", {n}).output("y", {n});
+	b.node("Add", {"a", "b"}, {"y"}, "add");
+	Lowered l = b.lowered();
+	REQUIRE_THROWS_AS(plan_model(l), ModelError);
+	REQUIRE_THROWS_WITH(plan_model(l), Contains("model.onnx") &&
+					   Contains("inputs and outputs exceed 2 GiB"));
 }

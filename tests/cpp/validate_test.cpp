@@ -2,6 +2,8 @@
 #include "error.h"
 #include "onnx_builders.h"
 
+#include <uapi/kinfer.h>
+
 #include <catch2/catch.hpp>
 
 using namespace kinfer;
@@ -213,4 +215,15 @@ TEST_CASE("Flatten of an unusable constant is refused before shape math", "[vali
 	b.node("Flatten", {"W"}, {"f"}, "flat");
 	b.node("Relu", {"x"}, {"y"}, "r");
 	REQUIRE_THROWS_WITH(b.graph(), Contains("node 0 'flat' (Flatten)"));
+}
+
+TEST_CASE("a softmax row longer than the kernel's cap is refused by name", "[validate]")
+{
+	ModelBuilder b;
+	const int64_t n = KINFER_MAX_SOFTMAX_N + 1;
+	b.input("x", {1, n}).output("y", {1, n});
+	ModelBuilder::attr_int(b.node("Softmax", {"x"}, {"y"}, "sm"), "axis", -1);
+	REQUIRE_THROWS_WITH(b.graph(), Contains("node 0 'sm' (Softmax)") &&
+				       Contains("softmax rows of 262145 elements") &&
+				       Contains("KINFER_MAX_SOFTMAX_N"));
 }
