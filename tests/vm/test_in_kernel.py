@@ -212,3 +212,41 @@ def test_nothing_left_and_rmmod_clean(kernel_module: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert not SYSFS.exists()
     assert dmesg_trouble() == []
+
+
+def test_broadcast_period_longer_than_one_fpu_section(tmp_path: Path) -> None:
+    """ADD_CONST whose constant is longer than one FPU section (262144 floats).
+
+    The default 1 MiB arena cannot hold such an operand, so the module goes
+    back in with a 4 MiB arena. The kernel must split the period into
+    pieces; a float32 add is exact, so the result equals numpy's bit for bit.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    n = 300_000
+    rng = np.random.default_rng(4)
+    c = rng.standard_normal(n).astype(np.float32)
+    x = rng.standard_normal((1, n)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "params/c"], ["y"], name="add")], "long_add",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, n])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, n])],
+        [numpy_helper.from_array(c, "params/c")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "long_add.onnx"))
+    np.save(tmp_path / "x.npy", x)
+
+    run("insmod", str(MODULE), "arena_kib=4096")
+    try:
+        kinfer("load", str(tmp_path / "long_add.onnx"), "--name", "long_add")
+        assert [node["kfunc"] for node in show("long_add")["nodes"]] == [
+            "kinfer_input", "kinfer_add_const", "kinfer_output"]
+        kinfer("run", "long_add", "--input", str(tmp_path / "x.npy"),
+               "--output", str(tmp_path / "y.npy"))
+        assert np.array_equal(np.load(tmp_path / "y.npy"), x + c)
+        kinfer("unload", "long_add")
+    finally:
+        proc = rmmod_with_retry()
+    assert proc.returncode == 0, proc.stderr
+    assert dmesg_trouble() == []
