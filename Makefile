@@ -14,12 +14,12 @@ RESULTS   := $(BUILD)/test-results
 FIXTURES  := $(BUILD)/fixtures
 
 .PHONY: all deps build kmod loader bpf fixtures test test-cpp test-python test-cli \
-	test-vm demo clean help
+	test-vm demo conformance clean help
 
 all: build
 
 help:
-	@echo "make deps | build | test | demo | clean"
+	@echo "make deps | build | test | demo | conformance | clean"
 
 # deps.sh is cheap when everything is present; a stamp would hide a
 # package removed by hand.
@@ -42,6 +42,13 @@ bpf: deps kmod
 # on the host: JAX under TCG emulation would be slow and adds nothing.
 fixtures: deps
 	@sh tests/vm/make-fixtures.sh $(FIXTURES)
+	@sh tests/conformance/run.sh data
+
+# ONNX's own node test cases for every supported operator, in the kernel
+# (one VM boot) and in userspace; writes docs/conformance.md.  make test
+# runs a fixed slice of it (tests/conformance/slice.txt).
+conformance: build
+	@sh tests/conformance/run.sh full
 
 # Every suite runs even when an earlier one fails; summarize.py then prints
 # the per-suite counts and the closing "N passed, N failed" line.

@@ -9,12 +9,14 @@
 #include <linux/atomic.h>
 #include <linux/container_of.h>
 
+#include "ops/exec.h"
+
 struct kinfer_plan;
 struct kinfer_model;
 
 /**
  * struct kinfer_ctx - the BPF-visible handle of a model run
- * @pc: index of the plan node the next compute kfunc executes
+ * @pc: index of the plan node the next op kfunc executes
  * @err: first error of this run (negative errno), 0 while all went well
  *
  * Returned by kinfer_ctx_acquire() and passed to every other kfunc.  BPF
@@ -31,26 +33,37 @@ struct kinfer_ctx {
  * struct kinfer_run - one CPU's run state, owned between acquire and release
  * @ctx: the BPF-visible part; must stay first
  * @busy: 0 when free, 1 from acquire to release (set with cmpxchg)
+ * @may_sleep: acquired by a sleepable program: sections are separated by
+ *	cond_resched()
  * @plan: the plan map value given to acquire; nodes are copied out of it
  *	before use because another BPF program may write it concurrently
- * @plan_sz: its size as the verifier proved it
- * @n_nodes: plan->n_nodes as validated at acquire
- * @arena_bytes: plan->arena_bytes as validated at acquire; every arena
- *	range a node names must lie in [0, @arena_bytes)
+ * @n_nodes: plan->n_nodes as checked at acquire
+ * @nodes_bytes: plan->nodes_bytes as checked at acquire
+ * @cursor: byte offset of node @ctx.pc among the nodes
+ * @work_limit: plan->work as checked at acquire: what the run may spend
+ * @work: spent so far
  * @model: the registered model, referenced from acquire to release
- * @start_ns: ktime_get_ns() at acquire
- * @arena: this CPU's arena, kinfer_arena_size() bytes
+ * @start_ns: ktime_get_mono_fast_ns() at acquire
+ * @bufs: this CPU's arena (its size is the plan's arena_bytes) and the
+ *	buffers bound for the next node
+ * @exec: the node being run, as kinfer_node_prepare() left it
+ * @node: the copy of that node
  */
 struct kinfer_run {
 	struct kinfer_ctx ctx;
 	atomic_t busy;
+	bool may_sleep;
 	const struct kinfer_plan *plan;
-	u32 plan_sz;
 	u32 n_nodes;
-	u32 arena_bytes;
+	u32 nodes_bytes;
+	u32 cursor;
+	u64 work_limit;
+	u64 work;
 	struct kinfer_model *model;
 	u64 start_ns;
-	void *arena;
+	struct kinfer_buffers bufs;
+	struct kinfer_exec exec;
+	u64 node[KINFER_MAX_NODE_BYTES / sizeof(u64)];
 };
 
 static inline struct kinfer_run *kinfer_run_of(struct kinfer_ctx *ctx)
@@ -62,7 +75,14 @@ int kinfer_ctx_init(u32 arena_bytes);
 void kinfer_ctx_exit(void);
 u32 kinfer_arena_size(void);
 
-struct kinfer_ctx *kinfer_run_begin(const void *plan, u32 plan_sz);
+struct kinfer_ctx *kinfer_run_begin(const void *plan, u32 plan_sz, int *status,
+				    bool may_sleep);
 void kinfer_run_end(struct kinfer_ctx *ctx);
+int kinfer_run_bind(struct kinfer_ctx *ctx, void *buf, u32 size);
+int kinfer_run_node(struct kinfer_ctx *ctx, u32 op);
+
+int kinfer_fpu_begin(void);
+void kinfer_fpu_end(void);
+bool kinfer_context_allowed(void);
 
 #endif /* _KINFER_CTX_H */

@@ -12,6 +12,7 @@
 
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/cpumask.h>
 #include <linux/moduleparam.h>
 
 #include "ctx.h"
@@ -21,19 +22,44 @@
 #include "sysfs.h"
 #include "uapi/kinfer.h"
 
-static unsigned int arena_kib = 1024;
+/*
+ * The default arena holds all-MiniLM-L6-v2's activations at 128 tokens
+ * (docs/architecture.md); the cap bounds what it costs on machines with
+ * many possible CPUs.
+ */
+static unsigned int arena_kib = 8192;
 module_param(arena_kib, uint, 0444);
-MODULE_PARM_DESC(arena_kib, "Per-CPU arena size in KiB (default 1024)");
+MODULE_PARM_DESC(arena_kib, "Per-CPU arena size in KiB (default 8192)");
 
-static int __init kinfer_init(void)
+static unsigned int arena_total_mib = 1024;
+module_param(arena_total_mib, uint, 0444);
+MODULE_PARM_DESC(arena_total_mib,
+		 "Most MiB all possible CPUs' arenas may take together (default 1024)");
+
+static int check_arena_params(void)
 {
-	int ret;
+	u64 total_kib = (u64)arena_kib * num_possible_cpus();
 
 	if (!arena_kib || arena_kib > U32_MAX / 1024) {
 		pr_err("arena_kib must be 1..%u\n", U32_MAX / 1024);
 		return -EINVAL;
 	}
+	if (total_kib > (u64)arena_total_mib * 1024) {
+		pr_err("arena_kib=%u on %u possible CPUs needs %llu MiB, more than arena_total_mib=%u\n",
+		       arena_kib, num_possible_cpus(), total_kib / 1024,
+		       arena_total_mib);
+		return -E2BIG;
+	}
+	return 0;
+}
 
+static int __init kinfer_init(void)
+{
+	int ret;
+
+	ret = check_arena_params();
+	if (ret)
+		return ret;
 	ret = kinfer_ctx_init(arena_kib * 1024);
 	if (ret)
 		goto err_ctx;

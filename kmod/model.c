@@ -42,28 +42,14 @@ static struct kinfer_model *to_model(struct kobject *kobj)
 	return container_of(kobj, struct kinfer_model, kobj);
 }
 
-enum model_stat { STAT_CALLS, STAT_ERRORS, STAT_BUSY };
-
-static u64 model_stat_sum(const struct kinfer_model *model, enum model_stat s)
+static u64 model_stat_sum(const struct kinfer_model *model,
+			  enum kinfer_model_stat stat)
 {
 	u64 sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		const struct kinfer_model_stats *st = per_cpu_ptr(model->stats, cpu);
-
-		switch (s) {
-		case STAT_CALLS:
-			sum += READ_ONCE(st->calls);
-			break;
-		case STAT_ERRORS:
-			sum += READ_ONCE(st->errors);
-			break;
-		case STAT_BUSY:
-			sum += READ_ONCE(st->busy);
-			break;
-		}
-	}
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(model->stats, cpu)->n[stat]);
 	return sum;
 }
 
@@ -79,23 +65,17 @@ static ssize_t arena_bytes_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", to_model(kobj)->arena_bytes);
 }
 
-static ssize_t calls_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", model_stat_sum(to_model(kobj), STAT_CALLS));
+#define MODEL_STAT_ATTR(file, stat)					\
+static ssize_t file##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n",				\
+			  model_stat_sum(to_model(kobj), stat));	\
 }
-
-static ssize_t errors_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", model_stat_sum(to_model(kobj), STAT_ERRORS));
-}
-
-static ssize_t busy_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", model_stat_sum(to_model(kobj), STAT_BUSY));
-}
+MODEL_STAT_ATTR(calls, KINFER_MODEL_CALLS)
+MODEL_STAT_ATTR(errors, KINFER_MODEL_ERRORS)
+MODEL_STAT_ATTR(busy, KINFER_MODEL_BUSY)
+MODEL_STAT_ATTR(refused, KINFER_MODEL_REFUSED)
 
 static ssize_t last_run_ns_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
@@ -103,12 +83,29 @@ static ssize_t last_run_ns_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_model(kobj)->last_run_ns));
 }
 
+static ssize_t last_error_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_model(kobj)->last_error));
+}
+
+static ssize_t last_error_node_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_model(kobj)->last_error_node));
+}
+
 static struct kobj_attribute model_attr_id = __ATTR_RO(id);
 static struct kobj_attribute model_attr_arena_bytes = __ATTR_RO(arena_bytes);
 static struct kobj_attribute model_attr_calls = __ATTR_RO(calls);
 static struct kobj_attribute model_attr_errors = __ATTR_RO(errors);
 static struct kobj_attribute model_attr_busy = __ATTR_RO(busy);
+static struct kobj_attribute model_attr_refused = __ATTR_RO(refused);
 static struct kobj_attribute model_attr_last_run_ns = __ATTR_RO(last_run_ns);
+static struct kobj_attribute model_attr_last_error = __ATTR_RO(last_error);
+static struct kobj_attribute model_attr_last_error_node =
+	__ATTR_RO(last_error_node);
 
 static struct attribute *model_attrs[] = {
 	&model_attr_id.attr,
@@ -116,7 +113,10 @@ static struct attribute *model_attrs[] = {
 	&model_attr_calls.attr,
 	&model_attr_errors.attr,
 	&model_attr_busy.attr,
+	&model_attr_refused.attr,
 	&model_attr_last_run_ns.attr,
+	&model_attr_last_error.attr,
+	&model_attr_last_error_node.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(model);
@@ -207,35 +207,31 @@ void kinfer_model_put(struct kinfer_model *model)
 /**
  * kinfer_model_account() - count a released run
  * @model: its model
- * @failed: a kfunc failed or the run did not execute every node
+ * @err: 0, or why the run failed (negative errno)
+ * @node: the node the run stopped at (the failed one, when @err)
  * @duration_ns: acquire to release
  */
-void kinfer_model_account(struct kinfer_model *model, bool failed,
+void kinfer_model_account(struct kinfer_model *model, int err, u32 node,
 			  u64 duration_ns)
 {
 	/* 64-bit this_cpu ops: irq-safe; 32-bit readers may see tearing. */
-	this_cpu_inc(model->stats->calls);
-	if (failed)
-		this_cpu_inc(model->stats->errors);
+	this_cpu_inc(model->stats->n[KINFER_MODEL_CALLS]);
+	if (err) {
+		this_cpu_inc(model->stats->n[KINFER_MODEL_ERRORS]);
+		WRITE_ONCE(model->last_error, err);
+		WRITE_ONCE(model->last_error_node, node);
+	}
 	WRITE_ONCE(model->last_run_ns, duration_ns);
 }
 
 /**
- * kinfer_model_count_busy() - count an acquire refused for a busy context
- * @model: the model the refused run was for
+ * kinfer_model_count() - count an event of a model
+ * @model: the model
+ * @stat: which counter
  */
-void kinfer_model_count_busy(struct kinfer_model *model)
+void kinfer_model_count(struct kinfer_model *model, enum kinfer_model_stat stat)
 {
-	this_cpu_inc(model->stats->busy);
-}
-
-/**
- * kinfer_model_count_error() - count an acquire refused for a bad plan
- * @model: the model the plan names
- */
-void kinfer_model_count_error(struct kinfer_model *model)
-{
-	this_cpu_inc(model->stats->errors);
+	this_cpu_inc(model->stats->n[stat]);
 }
 
 /**

@@ -19,17 +19,18 @@
  */
 #define KINFER_MAX_MODELS	4096U
 
-/**
- * struct kinfer_model_stats - one CPU's share of a model's counters
- * @calls: runs released (successful or not)
- * @errors: released runs that failed, plus acquires refused because the
- *	plan needs more arena than the model declared
- * @busy: acquires refused because this CPU's context was in use
- */
+/* Per-model counters, one per sysfs file of the same name. */
+enum kinfer_model_stat {
+	KINFER_MODEL_CALLS,	/* runs released, successful or not */
+	KINFER_MODEL_ERRORS,	/* released runs that failed */
+	KINFER_MODEL_BUSY,	/* acquires refused: this CPU's context in use */
+	KINFER_MODEL_REFUSED,	/* acquires refused: arena or work too large */
+	KINFER_MODEL_STAT_COUNT
+};
+
+/* One CPU's share of a model's counters. */
 struct kinfer_model_stats {
-	u64 calls;
-	u64 errors;
-	u64 busy;
+	u64 n[KINFER_MODEL_STAT_COUNT];
 };
 
 /**
@@ -40,6 +41,8 @@ struct kinfer_model_stats {
  * @id: the plan's model_id, allocated from the registry xarray
  * @arena_bytes: per-CPU arena bytes the model needs (given at register)
  * @last_run_ns: duration of the last released run
+ * @last_error: errno of the last failed run (negative), 0 if none failed
+ * @last_error_node: the node that failed in that run
  * @stats: per-CPU counters
  * @free_work: deferred free, process context, after an RCU grace period
  * @name: [A-Za-z0-9_.-]{1,KINFER_NAME_MAX}
@@ -50,6 +53,8 @@ struct kinfer_model {
 	u32 id;
 	u32 arena_bytes;
 	u64 last_run_ns;
+	s32 last_error;
+	u32 last_error_node;
 	struct kinfer_model_stats __percpu *stats;
 	struct rcu_work free_work;
 	char name[KINFER_NAME_MAX + 1];
@@ -65,9 +70,9 @@ void kinfer_model_unregister_all(void);
 
 struct kinfer_model *kinfer_model_get(u32 id);
 void kinfer_model_put(struct kinfer_model *model);
-void kinfer_model_account(struct kinfer_model *model, bool failed,
+void kinfer_model_account(struct kinfer_model *model, int err, u32 node,
 			  u64 duration_ns);
-void kinfer_model_count_busy(struct kinfer_model *model);
-void kinfer_model_count_error(struct kinfer_model *model);
+void kinfer_model_count(struct kinfer_model *model,
+			enum kinfer_model_stat stat);
 
 #endif /* _KINFER_MODEL_H */

@@ -8,6 +8,7 @@
  *	register	write "<name> <arena_bytes>\n" to create models/<name>
  *	unregister	write "<name>\n" to remove models/<name>
  *	models/<name>/	see model.c
+ *	stats/		refused runs that belong to no model (stats.h)
  *
  * The global attributes are created last and removed first, so register
  * and unregister only ever see a complete models/ directory.
@@ -20,10 +21,12 @@
 #include "ctx.h"
 #include "main.h"
 #include "model.h"
+#include "stats.h"
 #include "sysfs.h"
 
 static struct kobject *kinfer_kobj;
 static struct kobject *kinfer_models_kobj;
+static struct kobject *kinfer_stats_kobj;
 
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -95,6 +98,29 @@ static ssize_t unregister_store(struct kobject *kobj,
 	return ret ? ret : count;
 }
 
+#define KINFER_STAT_ATTR(file, stat)					\
+static ssize_t file##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n", kinfer_stat_read(stat));	\
+}									\
+static struct kobj_attribute kinfer_stat_attr_##file = __ATTR_RO(file)
+
+KINFER_STAT_ATTR(denied, KINFER_STAT_DENIED);
+KINFER_STAT_ATTR(bad_plan, KINFER_STAT_BAD_PLAN);
+KINFER_STAT_ATTR(unknown_model, KINFER_STAT_UNKNOWN_MODEL);
+
+static struct attribute *kinfer_stat_attrs[] = {
+	&kinfer_stat_attr_denied.attr,
+	&kinfer_stat_attr_bad_plan.attr,
+	&kinfer_stat_attr_unknown_model.attr,
+	NULL,
+};
+
+static const struct attribute_group kinfer_stat_group = {
+	.attrs = kinfer_stat_attrs,
+};
+
 static struct kobj_attribute kinfer_attr_version = __ATTR_RO(version);
 static struct kobj_attribute kinfer_attr_abi_version = __ATTR_RO(abi_version);
 static struct kobj_attribute kinfer_attr_arena_bytes = __ATTR_RO(arena_bytes);
@@ -131,12 +157,24 @@ int kinfer_sysfs_init(void)
 		ret = -ENOMEM;
 		goto err_models;
 	}
+	kinfer_stats_kobj = kobject_create_and_add("stats", kinfer_kobj);
+	if (!kinfer_stats_kobj) {
+		ret = -ENOMEM;
+		goto err_stats;
+	}
+	ret = sysfs_create_group(kinfer_stats_kobj, &kinfer_stat_group);
+	if (ret)
+		goto err_stat_group;
 	ret = sysfs_create_group(kinfer_kobj, &kinfer_attr_group);
 	if (ret)
 		goto err_group;
 	return 0;
 
 err_group:
+	sysfs_remove_group(kinfer_stats_kobj, &kinfer_stat_group);
+err_stat_group:
+	kobject_put(kinfer_stats_kobj);
+err_stats:
 	kobject_put(kinfer_models_kobj);
 err_models:
 	kobject_put(kinfer_kobj);
@@ -151,6 +189,8 @@ void kinfer_sysfs_exit(void)
 	/* Waits for register/unregister writers still inside their store(). */
 	sysfs_remove_group(kinfer_kobj, &kinfer_attr_group);
 	kinfer_model_unregister_all();
+	sysfs_remove_group(kinfer_stats_kobj, &kinfer_stat_group);
+	kobject_put(kinfer_stats_kobj);
 	kobject_put(kinfer_models_kobj);
 	kobject_put(kinfer_kobj);
 }

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-kernel test of kinfer's kfunc bounds checks.
+ * In-kernel test of kinfer's kfunc bounds checks (plan ABI 2).
  *
- * run_plan acquires a context on the plan map value, calls the kfuncs
- * listed in its context (args->calls, one enum kinfer_op each) with the
- * w/b/io map values and the sizes the runner chose, records every return
- * value and ctx->pc/err, and releases.  The runner writes good and bad
- * plans and checks the results.  double_acquire checks that a second
- * acquire on the same CPU fails while the first is held.
+ * run_plan acquires a context on the plan map value (with
+ * kinfer_ctx_acquire() or, when args->flags asks, its sleepable variant),
+ * takes the steps listed in its context (bind the io, w or b map value
+ * with a size the runner chose, or call the kfunc of one op), records
+ * every return value, the acquire status and ctx->pc/err, and releases.
+ * The runner writes good and bad plans and checks the results.
+ * double_acquire checks that a second acquire on the same CPU fails while
+ * the first is held; null_buf passes NULL buffers.
  */
 #include "kinfer_btf.h"
 #include <bpf/bpf_helpers.h>
@@ -16,13 +18,7 @@
 #include "kinfer_kfuncs.bpf.h"
 #include "kfunc_bounds.h"
 
-_Static_assert(KFS_MAX_CALLS == 8, "STEP() below is spelled out 8 times");
-
-/* The uapi header cannot be included next to kinfer_btf.h: op numbers. */
-enum {
-	OP_INPUT = 1, OP_OUTPUT, OP_DENSE, OP_MATMUL, OP_RELU, OP_SIGMOID,
-	OP_TANH, OP_SOFTMAX, OP_ADD, OP_MUL, OP_ADD_CONST, OP_MUL_CONST,
-};
+_Static_assert(KFS_MAX_STEPS == 16, "STEP() below is spelled out 16 times");
 
 #define ARRAY1(name, bytes)					\
 	struct {						\
@@ -37,46 +33,56 @@ ARRAY1(io_map, KFS_IO_BYTES);
 ARRAY1(w_map, KFS_W_BYTES);
 ARRAY1(b_map, KFS_B_BYTES);
 
-static __always_inline int call_one(struct kinfer_ctx *ctx, __u32 op,
-				    void *io, __u32 io_sz, void *w, __u32 w_sz,
-				    void *b, __u32 b_sz)
+/* One case per row of the op registry: every op kfunc is reachable. */
+static __always_inline int call_op(struct kinfer_ctx *ctx, __u32 op)
 {
 	switch (op) {
-	case OP_INPUT:
-		return kinfer_input(ctx, io, io_sz);
-	case OP_OUTPUT:
-		return kinfer_output(ctx, io, io_sz);
-	case OP_DENSE:
-		return kinfer_dense(ctx, w, w_sz, b, b_sz);
-	case OP_MATMUL:
-		return kinfer_matmul(ctx, w, w_sz);
-	case OP_RELU:
-		return kinfer_relu(ctx);
-	case OP_SIGMOID:
-		return kinfer_sigmoid(ctx);
-	case OP_TANH:
-		return kinfer_tanh(ctx);
-	case OP_SOFTMAX:
-		return kinfer_softmax(ctx);
-	case OP_ADD:
-		return kinfer_add(ctx);
-	case OP_MUL:
-		return kinfer_mul(ctx);
-	case OP_ADD_CONST:
-		return kinfer_add_const(ctx, b, b_sz);
-	case OP_MUL_CONST:
-		return kinfer_mul_const(ctx, b, b_sz);
+#define KFS_OP_CASE(NAME, id, name, cls, attr, cost)			\
+	case id:							\
+		return kinfer_##name(ctx);
+	KINFER_OP_LIST(KFS_OP_CASE)
+#undef KFS_OP_CASE
 	default:
-		return -1000;
+		return KFS_BAD_STEP;
+	}
+}
+
+static __always_inline int take_step(struct kinfer_ctx *ctx, __u32 what,
+				     __u32 sz, void *io, void *w, void *b)
+{
+	/*
+	 * Bounds checked against the map value sizes: the verifier proves
+	 * only these.  barrier_var() makes the call use the checked value;
+	 * without it clang may pass an unchecked copy.
+	 */
+	switch (what) {
+	case KFS_BIND_IO:
+		if (sz > KFS_IO_BYTES)
+			return KFS_BAD_STEP;
+		barrier_var(sz);
+		return kinfer_bind(ctx, io, sz);
+	case KFS_BIND_W:
+		if (sz > KFS_W_BYTES)
+			return KFS_BAD_STEP;
+		barrier_var(sz);
+		return kinfer_bind(ctx, w, sz);
+	case KFS_BIND_B:
+		if (sz > KFS_B_BYTES)
+			return KFS_BAD_STEP;
+		barrier_var(sz);
+		return kinfer_bind(ctx, b, sz);
+	default:
+		return call_op(ctx, what);
 	}
 }
 
 SEC("syscall")
 int run_plan(struct kfs_args *args)
 {
-	__u32 zero = 0, plan_sz, io_sz, w_sz, b_sz, n_calls;
+	__u32 zero = 0, plan_sz, n_steps;
 	void *plan, *io, *w, *b;
 	struct kinfer_ctx *ctx;
+	int status = 0;
 
 	plan = bpf_map_lookup_elem(&plan_map, &zero);
 	io = bpf_map_lookup_elem(&io_map, &zero);
@@ -85,26 +91,18 @@ int run_plan(struct kfs_args *args)
 	if (!plan || !io || !w || !b)
 		return -1;
 
-	/* Clamp to the map value sizes: the verifier proves only these. */
 	plan_sz = args->plan_sz;
-	io_sz = args->io_sz;
-	w_sz = args->w_sz;
-	b_sz = args->b_sz;
-	n_calls = args->n_calls;
-	if (plan_sz > KFS_PLAN_BYTES || io_sz > KFS_IO_BYTES ||
-	    w_sz > KFS_W_BYTES || b_sz > KFS_B_BYTES)
+	n_steps = args->n_steps;
+	if (plan_sz > KFS_PLAN_BYTES)
 		return -2;
-	/*
-	 * Make later uses read the checked values: without this clang may
-	 * spill the unchecked copies and the verifier sees unbounded sizes.
-	 */
 	barrier_var(plan_sz);
-	barrier_var(io_sz);
-	barrier_var(w_sz);
-	barrier_var(b_sz);
 
 	args->acquired = 0;
-	ctx = kinfer_ctx_acquire(plan, plan_sz);
+	if (args->flags & KFS_F_SLEEPABLE)
+		ctx = kinfer_ctx_acquire_sleepable(plan, plan_sz, &status);
+	else
+		ctx = kinfer_ctx_acquire(plan, plan_sz, &status);
+	args->status = status;
 	if (!ctx)
 		return 0;
 	args->acquired = 1;
@@ -112,10 +110,11 @@ int run_plan(struct kfs_args *args)
 	/* Spelled out: syscall program context offsets must be constant. */
 #define STEP(i)								\
 	do {								\
-		if (n_calls > (i))					\
-			args->ret[i] = call_one(ctx, args->calls[i],	\
-						io, io_sz, w, w_sz,	\
-						b, b_sz);		\
+		if (n_steps > (i))					\
+			args->ret[i] = take_step(ctx,			\
+						 args->steps[i].what,	\
+						 args->steps[i].sz,	\
+						 io, w, b);		\
 	} while (0)
 	STEP(0);
 	STEP(1);
@@ -125,6 +124,14 @@ int run_plan(struct kfs_args *args)
 	STEP(5);
 	STEP(6);
 	STEP(7);
+	STEP(8);
+	STEP(9);
+	STEP(10);
+	STEP(11);
+	STEP(12);
+	STEP(13);
+	STEP(14);
+	STEP(15);
 #undef STEP
 	args->pc = ctx->pc;
 	args->err = ctx->err;
@@ -136,6 +143,7 @@ SEC("syscall")
 int double_acquire(struct kfs_args *args)
 {
 	struct kinfer_ctx *c1, *c2;
+	int status = 0;
 	__u32 zero = 0;
 	void *plan;
 
@@ -143,10 +151,13 @@ int double_acquire(struct kfs_args *args)
 	if (!plan)
 		return -1;
 	args->acquired = 0;
-	c1 = kinfer_ctx_acquire(plan, KFS_PLAN_BYTES);
+	c1 = kinfer_ctx_acquire(plan, KFS_PLAN_BYTES, &status);
+	args->status = status;
 	if (!c1)
 		return 0;
-	c2 = kinfer_ctx_acquire(plan, KFS_PLAN_BYTES);
+	status = 0;
+	c2 = kinfer_ctx_acquire_sleepable(plan, KFS_PLAN_BYTES, &status);
+	args->status = status;
 	/*
 	 * One NULL test per pointer: the 6.1 verifier does not know that a
 	 * pointer it already proved non-NULL is non-NULL at a second test.
@@ -163,12 +174,16 @@ int double_acquire(struct kfs_args *args)
 
 /*
  * NULL buffers: the 6.1 verifier refuses NULL with a non-zero size but
- * accepts (NULL, 0); the kfuncs must refuse that too.
+ * accepts (NULL, 0); the kfuncs must refuse it too.  ret[0] is what
+ * kinfer_bind(ctx, NULL, 0) returned, ret[1] the op call after it (node 0
+ * of the plan must be op args->steps[0].what); status is that of
+ * kinfer_ctx_acquire(NULL, 0, &status), which must refuse.
  */
 SEC("syscall")
-int null_io(struct kfs_args *args)
+int null_buf(struct kfs_args *args)
 {
 	struct kinfer_ctx *ctx;
+	int status = 0;
 	__u32 zero = 0;
 	void *plan;
 
@@ -176,12 +191,19 @@ int null_io(struct kfs_args *args)
 	if (!plan)
 		return -1;
 	args->acquired = 0;
-	ctx = kinfer_ctx_acquire(plan, KFS_PLAN_BYTES);
+	ctx = kinfer_ctx_acquire((void *)0, 0, &status);
+	args->status = status;
+	if (ctx) {
+		args->acquired = 2;
+		kinfer_ctx_release(ctx);
+		return 0;
+	}
+	ctx = kinfer_ctx_acquire(plan, KFS_PLAN_BYTES, &status);
 	if (!ctx)
 		return 0;
 	args->acquired = 1;
-	args->ret[0] = kinfer_input(ctx, (void *)0, 0);
-	args->ret[1] = kinfer_add_const(ctx, (void *)0, 0);
+	args->ret[0] = kinfer_bind(ctx, (void *)0, 0);
+	args->ret[1] = call_op(ctx, args->steps[0].what);
 	args->pc = ctx->pc;
 	args->err = ctx->err;
 	kinfer_ctx_release(ctx);
@@ -190,15 +212,28 @@ int null_io(struct kfs_args *args)
 
 /*
  * Must be refused by the verifier.  A tracing program on our own release
- * kfunc sees the context as a plain argument; compute kfuncs are
- * KF_TRUSTED_ARGS, so only the referenced pointer kinfer_ctx_acquire()
- * returned may be passed.  Not autoloaded ('?'): the runner loads it alone
- * and expects the load to fail.
+ * kfunc sees the context as a plain argument; bind and the op kfuncs are
+ * KF_TRUSTED_ARGS, so only the referenced pointer an acquire returned may
+ * be passed.  Not autoloaded ('?'): the runner loads it alone and expects
+ * the load to fail.
  */
 SEC("?fexit/kinfer_ctx_release")
 int BPF_PROG(stale_ctx, struct kinfer_ctx *done)
 {
 	kinfer_relu(done);
+	return 0;
+}
+
+/* The same for kinfer_bind(): a stale context cannot bind buffers. */
+SEC("?fexit/kinfer_ctx_release")
+int BPF_PROG(stale_ctx_bind, struct kinfer_ctx *done)
+{
+	__u32 zero = 0;
+	void *io;
+
+	io = bpf_map_lookup_elem(&io_map, &zero);
+	if (io)
+		kinfer_bind(done, io, KFS_IO_BYTES);
 	return 0;
 }
 

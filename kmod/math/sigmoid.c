@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "ops/exec.h"
 #include "kinfer_math.h"
 #include "expf.h"
 
@@ -31,3 +32,5 @@ void kinfer_math_sigmoid(float *out, const float *in, size_t n)
 	for (i = 0; i < n; i++)
 		out[i] = sigmoidf(in[i]);
 }
+
+KINFER_UNARY_OP0(sigmoid)

@@ -4,6 +4,7 @@
  * would cancel, and the exp() form above.  Max relative error ~2 ulp;
  * tanh(-0) = -0, tanh(+-Inf) = +-1, tanh(NaN) = NaN.
  */
+#include "ops/exec.h"
 #include "kinfer_math.h"
 #include "expf.h"
 
@@ -44,3 +45,5 @@ void kinfer_math_tanh(float *out, const float *in, size_t n)
 	for (i = 0; i < n; i++)
 		out[i] = tanhf_inline(in[i]);
 }
+
+KINFER_UNARY_OP0(tanh)

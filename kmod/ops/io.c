@@ -1,62 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * INPUT and OUTPUT: byte copies between the io map value and the arena.
- * No FPU needed.
+ * INPUT and OUTPUT: byte copies between the io buffer (bound) and the
+ * arena.  No FPU.
  *
- *	dims[0]	byte count, a non-zero multiple of 4
- *	io_off	byte offset in io, 4-byte aligned
- *	out	arena offset (INPUT), in0 arena offset (OUTPUT)
+ *	INPUT	t[0] in a bound buffer -> t[1] in the arena
+ *	OUTPUT	t[0] in the arena -> t[1] in a bound buffer
+ *
+ * Both tensors have the same dtype and shape.  The copy runs in blocks of
+ * KINFER_COPY_BLOCK bytes, so a large input is not one long section.
  */
-#include <linux/align.h>
-#include <linux/string.h>
+#include "ops/exec.h"
 
-#include "ops.h"
-
-static int io_check(struct kinfer_run *run, const struct kinfer_node *node,
-		    u32 arena_off, const void *io, u32 io_sz)
+int kinfer_prepare_io(struct kinfer_exec *ex)
 {
-	u32 bytes = node->dims[0];
+	const struct kinfer_view *in = kinfer_in(ex, 0);
+	const struct kinfer_view *out = kinfer_out(ex, 0);
+	bool input = ex->node->op == KINFER_OP_INPUT;
+	int ret;
 
-	/* The 6.1 verifier accepts (NULL, 0) for a (pointer, __sz) pair. */
-	if (!io || !bytes || !IS_ALIGNED(bytes, sizeof(float)) ||
-	    !IS_ALIGNED(node->io_off, sizeof(float)) ||
-	    !IS_ALIGNED((unsigned long)io, sizeof(float)))
+	ret = kinfer_check_arity(ex, 1, 1, 1, 1);
+	if (ret)
+		return ret;
+	if (in->dtype != out->dtype || !kinfer_same_shape(in, out))
 		return -EINVAL;
-	if (bytes > io_sz || node->io_off > io_sz - bytes)
+	if ((in->buf == KINFER_BUF_ARENA) == input ||
+	    (out->buf == KINFER_BUF_ARENA) != input)
 		return -EINVAL;
-	if (!kinfer_arena_ok(run, arena_off, bytes))
-		return -EINVAL;
+	ex->out_to_bind = !input;
+	ex->fpu = false;
+	return kinfer_plan_units(ex, (in->bytes + KINFER_COPY_BLOCK - 1) /
+				 KINFER_COPY_BLOCK, KINFER_COPY_BLOCK / 64);
+}
+
+static int copy_blocks(const struct kinfer_exec *ex, uint64_t begin,
+		       uint64_t end)
+{
+	uint64_t from = begin * KINFER_COPY_BLOCK;
+	uint64_t to = kinfer_min_u64(end * KINFER_COPY_BLOCK, ex->t[0].bytes);
+
+	memcpy(ex->t[1].data + from, ex->t[0].data + from, to - from);
 	return 0;
 }
 
-int kinfer_op_input(struct kinfer_run *run, const void *io, u32 io_sz)
+int kinfer_eval_input(const struct kinfer_exec *ex, uint64_t begin,
+		      uint64_t end)
 {
-	struct kinfer_node node;
-	int ret;
-
-	ret = kinfer_node_fetch(run, KINFER_OP_INPUT, &node);
-	if (ret)
-		return ret;
-	ret = io_check(run, &node, node.out, io, io_sz);
-	if (ret)
-		return ret;
-	memcpy(kinfer_arena_f32(run, node.out), (const u8 *)io + node.io_off,
-	       node.dims[0]);
-	return 0;
+	return copy_blocks(ex, begin, end);
 }
 
-int kinfer_op_output(struct kinfer_run *run, void *io, u32 io_sz)
+int kinfer_eval_output(const struct kinfer_exec *ex, uint64_t begin,
+		       uint64_t end)
 {
-	struct kinfer_node node;
-	int ret;
-
-	ret = kinfer_node_fetch(run, KINFER_OP_OUTPUT, &node);
-	if (ret)
-		return ret;
-	ret = io_check(run, &node, node.in0, io, io_sz);
-	if (ret)
-		return ret;
-	memcpy((u8 *)io + node.io_off, kinfer_arena_f32(run, node.in0),
-	       node.dims[0]);
-	return 0;
+	return copy_blocks(ex, begin, end);
 }

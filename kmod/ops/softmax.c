@@ -1,51 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SOFTMAX over the last axis of in0[M,N].
- *
- *	dims[0] = M (rows), dims[1] = N (row length), both non-zero
- *	in0 and out must not overlap
+ * The softmax class: softmax (and log-softmax) along one axis of a float32
+ * tensor; y has x's shape and may replace it.  A unit is one row along the
+ * axis (n elements, inner apart); a row is normalised inside one section,
+ * so n * cost <= KINFER_FPU_CHUNK.
  */
-#include <linux/build_bug.h>
-#include <linux/minmax.h>
+#include "ops/exec.h"
 
-#include "ops.h"
-#include "math/kinfer_math.h"
-
-int kinfer_op_softmax(struct kinfer_run *run)
+int kinfer_prepare_softmax(struct kinfer_exec *ex)
 {
-	struct kinfer_node node;
-	u64 bytes, rows_per, i;
-	u32 m, n;
+	const struct kinfer_attr_axis *a = ex->attr;
+	const struct kinfer_view *x = kinfer_in(ex, 0);
+	const struct kinfer_view *y = kinfer_out(ex, 0);
+	struct kinfer_axis_plan *p = &ex->s.axis;
 	int ret;
 
-	ret = kinfer_node_fetch(run, KINFER_OP_SOFTMAX, &node);
+	ret = kinfer_check_arity(ex, 1, 1, 1, 1);
 	if (ret)
 		return ret;
-	m = node.dims[0];
-	n = node.dims[1];
-	if (!kinfer_f32_bytes(m, n, &bytes) ||
-	    !kinfer_arena_ok(run, node.in0, bytes) ||
-	    !kinfer_arena_ok(run, node.out, bytes) ||
-	    kinfer_overlap(node.in0, bytes, node.out, bytes))
+	if (x->dtype != KINFER_DTYPE_FLOAT32 ||
+	    y->dtype != KINFER_DTYPE_FLOAT32 || !kinfer_same_shape(x, y))
 		return -EINVAL;
-
-	/*
-	 * A row's max, sum and scale need the whole row in one FPU section,
-	 * so its length is what bounds the section; the cap must fit in one
-	 * section or rows_per below would be 0.
-	 */
-	BUILD_BUG_ON(KINFER_MAX_SOFTMAX_N > KINFER_FPU_CHUNK);
-	if (n > KINFER_MAX_SOFTMAX_N)
-		return -E2BIG;
-	rows_per = KINFER_FPU_CHUNK / n;
-	for (i = 0; i < m; i += rows_per) {
-		ret = kinfer_fpu_begin();
-		if (ret)
-			return ret;
-		kinfer_math_softmax(kinfer_arena_f32(run, node.out) + i * n,
-				    kinfer_arena_f32(run, node.in0) + i * n,
-				    min_t(u64, rows_per, m - i), n);
-		kinfer_fpu_end();
-	}
-	return 0;
+	if (a->reserved || a->axis >= x->rank)
+		return -EINVAL;
+	p->outer = kinfer_dims_product(x->dims, 0, a->axis);
+	p->n = x->dims[a->axis];
+	p->inner = kinfer_dims_product(x->dims, a->axis + 1, x->rank);
+	ex->inplace = 0;
+	return kinfer_plan_units(ex, p->outer * p->inner, p->n * ex->desc->cost);
 }

@@ -19,21 +19,26 @@ const char *kRunInputs =
 	"converted to float32; C order) or a serialized ONNX TensorProto (.pb); its shape "
 	"must equal the model input's";
 
+const char *kShapes =
+	"fix a graph input's dynamic dimensions: NAME=D0,D1,... (repeatable)";
+
 int dispatch(CLI::App &app, const std::string &file, const std::string &name, bool json,
 	     const RunArgs &run)
 {
 	if (app.got_subcommand("load"))
-		return cmd_load(file, name);
+		return cmd_load(file, name, run.shapes);
 	if (app.got_subcommand("run"))
 		return cmd_run(run);
 	if (app.got_subcommand("inspect"))
-		return cmd_inspect(file, name, json);
+		return cmd_inspect(file, name, json, run.shapes);
 	if (app.got_subcommand("list"))
 		return cmd_list(json);
 	if (app.got_subcommand("show"))
 		return cmd_show(name, json);
 	if (app.got_subcommand("unload"))
 		return cmd_unload(name);
+	if (app.got_subcommand("ops"))
+		return cmd_ops(json);
 	return (int)Exit::usage;
 }
 
@@ -50,13 +55,16 @@ int main(int argc, char **argv)
 	auto *load = app.add_subcommand("load", "compile an ONNX model, load and pin it as <name>");
 	load->add_option("model", file, "ONNX model file")->required();
 	load->add_option("-n,--name", name, "model name (1..31 of [A-Za-z0-9_.-])")->required();
+	load->add_option("--shape", run.shapes, kShapes)->allow_extra_args(false);
 
 	auto *r = app.add_subcommand("run", "run a loaded model (or, with --reference, an ONNX "
 					    "file in userspace)");
 	r->add_option("model", run.target, "loaded model name, or ONNX file with --reference")
 		->required();
 	r->add_flag("--reference", run.reference,
-		    "execute the lowered plan in userspace with Eigen (no kernel needed)");
+		    "execute the compiled plan in userspace with the kernel's own checks and "
+		    "math (no kernel needed)");
+	r->add_option("--shape", run.shapes, kShapes)->allow_extra_args(false);
 	r->add_option("-i,--input", run.inputs, kRunInputs)->required()->allow_extra_args(false);
 	r->add_option("-o,--output", run.outputs,
 		      "write output tensors to .npy files (one per model output); "
@@ -67,6 +75,7 @@ int main(int argc, char **argv)
 						      "offline and print what `show` would");
 	inspect->add_option("model", file, "ONNX model file")->required();
 	inspect->add_option("-n,--name", name, "model name (default: from the file name)");
+	inspect->add_option("--shape", run.shapes, kShapes)->allow_extra_args(false);
 	inspect->add_flag("--json", json, "machine-readable output");
 
 	auto *list = app.add_subcommand("list", "list loaded models");
@@ -78,6 +87,10 @@ int main(int argc, char **argv)
 
 	auto *unload = app.add_subcommand("unload", "unpin and unregister a model");
 	unload->add_option("name", name, "model name")->required();
+
+	auto *ops = app.add_subcommand("ops", "list the ONNX operators kinfer compiles and the "
+					      "kernel ops they become");
+	ops->add_flag("--json", json, "machine-readable output");
 
 	try {
 		app.parse(argc, argv);

@@ -60,7 +60,7 @@ Fd module_btf_fd(const char *module)
 
 } // namespace
 
-ModuleBtf resolve_kfuncs(const char *module)
+ModuleBtf resolve_kfuncs(const char *module, const std::vector<std::string> &kfuncs)
 {
 	ModuleBtf m;
 	std::unique_ptr<btf, void (*)(btf *)> vmlinux(btf__load_vmlinux_btf(), btf__free);
@@ -71,13 +71,12 @@ ModuleBtf resolve_kfuncs(const char *module)
 	if (!mod)
 		throw KernelError(sys_error(std::string("cannot load BTF of module '") + module +
 					    "' (/sys/kernel/btf/" + module + ")", errno));
-	for (size_t k = 0; k < kKfuncCount; k++) {
-		const char *name = kfunc_name((Kfunc)k);
-		int id = btf__find_by_name_kind(mod.get(), name, BTF_KIND_FUNC);
+	for (const std::string &name : kfuncs) {
+		int id = btf__find_by_name_kind(mod.get(), name.c_str(), BTF_KIND_FUNC);
 		if (id <= 0)
-			throw KernelError(std::string("kfunc ") + name + " not found in the BTF of module '" +
-					  module + "' (module and loader out of date?)");
-		m.ids[k] = id;
+			throw KernelError("the model needs kfunc " + name + ", which module '" + module +
+					  "' does not have (a kinfer.ko older than this loader?)");
+		m.ids[name] = id;
 	}
 	m.fd = module_btf_fd(module);
 	return m;

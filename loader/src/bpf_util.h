@@ -6,7 +6,7 @@
 
 #include <linux/bpf.h>
 
-#include <array>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,14 +44,16 @@ private:
 };
 
 // The module's BTF object (kept open: its fd goes into fd_array) and the
-// BTF ids of every kfunc.
+// BTF ids of the kfuncs a program calls.
 struct ModuleBtf {
 	Fd fd;
-	std::array<int32_t, kKfuncCount> ids{};
+	std::map<std::string, int32_t> ids;
 };
 
-// Throws KernelError naming the missing kfunc or module BTF.
-ModuleBtf resolve_kfuncs(const char *module);
+// Only the kfuncs named are looked up, so a module older than the loader
+// still runs models that need none of the newer ops.  Throws KernelError
+// naming the missing kfunc or module BTF.
+ModuleBtf resolve_kfuncs(const char *module, const std::vector<std::string> &kfuncs);
 
 Fd map_create_array(const std::string &name, uint32_t value_size, uint32_t max_entries);
 // Write key 0 (the whole value), then optionally freeze the map.

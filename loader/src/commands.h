@@ -12,13 +12,17 @@ struct RunArgs {
 	std::string target;			// model name, or ONNX file with reference
 	bool reference = false;
 	std::vector<std::string> inputs, outputs;
+	std::vector<std::string> shapes;	// --shape NAME=D0,D1 (with reference)
 };
 
-int cmd_load(const std::string &file, const std::string &name);
+int cmd_load(const std::string &file, const std::string &name,
+	     const std::vector<std::string> &shapes);
 int cmd_run(const RunArgs &a);
-int cmd_inspect(const std::string &file, const std::string &name, bool json);
+int cmd_inspect(const std::string &file, const std::string &name, bool json,
+		const std::vector<std::string> &shapes);
 int cmd_list(bool json);
 int cmd_show(const std::string &name, bool json);
 int cmd_unload(const std::string &name);
+int cmd_ops(bool json);
 
 } // namespace kinfer

@@ -3,8 +3,10 @@
 
 #include "emit.h"
 #include "error.h"
+#include "exec.h"
 #include "onnx_reader.h"
-#include "validate.h"
+#include "ops.h"
+#include "passes.h"
 
 #include <climits>
 #include <cstdlib>
@@ -14,61 +16,80 @@ namespace kinfer {
 
 using nlohmann::json;
 
-Compiled compile_model(const std::string &path, const std::string &model)
+Compiled compile_proto(const onnx::ModelProto &proto, const std::string &file, const std::string &model,
+		       const ShapeOverrides &shapes)
 {
 	Compiled c;
-	c.file = path;
-	char *abs = realpath(path.c_str(), nullptr);
-	c.source = abs ? abs : path;
+	c.file = file;
+	char *abs = realpath(file.c_str(), nullptr);
+	c.source = abs ? abs : file;
 	free(abs);
 	c.model = model;
-	onnx::ModelProto proto = read_model(path);
-	Graph g = validate_model(proto, path);
+	Graph g = import_model(proto, file, shapes);
+	run_passes(g);
 	c.lowered = lower_graph(g);
 	c.plan = plan_model(c.lowered);
 	std::string bad = plan_verify(c.lowered, c.plan);
 	if (!bad.empty())
-		throw std::logic_error(path + ": internal error: invalid arena plan: " + bad);
+		throw std::logic_error(file + ": internal error: invalid arena plan: " + bad);
+	plan_check(c.lowered, c.plan);
 	c.names = weight_names(c.lowered);
 	return c;
 }
 
+Compiled compile_model(const std::string &path, const std::string &model, const ShapeOverrides &shapes)
+{
+	return compile_proto(read_model(path), path, model, shapes);
+}
+
 namespace {
 
-json tensor_ref(const Compiled &c, int t)
+json ref_json(const Compiled &c, const LRef &r)
 {
-	const LTensor &lt = c.lowered.tensors[t];
-	return json{{"tensor", lt.name}, {"shape", lt.shape}, {"offset", c.plan.offset[t]},
-		    {"bytes", lt.bytes}};
+	if (!r.present())
+		return nullptr;
+	json j{{"dtype", dtype_str(r.dtype)}, {"shape", r.shape}, {"bytes", r.bytes()}};
+	switch (r.kind) {
+	case LRef::Kind::arena:
+		j["tensor"] = c.lowered.storages[r.index].name;
+		j["offset"] = c.plan.offset[r.index] + r.byte_off;
+		break;
+	case LRef::Kind::weight:
+		j["weight"] = c.lowered.weights[r.index].name;
+		j["map"] = c.names[r.index].map_name;
+		break;
+	case LRef::Kind::io:
+		j["io"] = true;
+		break;
+	default:
+		break;
+	}
+	return j;
 }
 
 json node_json(const Compiled &c, size_t i)
 {
 	const LOp &op = c.lowered.ops[i];
-	const kinfer_node &n = c.plan.nodes[i];
-	json j{{"index", i},
-	       {"op", op_name(op.op)},
-	       {"kfunc", kfunc_name(kfunc_for_op(op.op))},
-	       {"onnx_nodes", op.onnx_nodes},
-	       {"dims", {n.dims[0], n.dims[1], n.dims[2], n.dims[3]}}};
-	if (op.in0 >= 0)
-		j["in0"] = tensor_ref(c, op.in0);
-	if (op.in1 >= 0)
-		j["in1"] = tensor_ref(c, op.in1);
-	if (op.out >= 0)
-		j["out"] = tensor_ref(c, op.out);
+	json j{{"index", i}, {"op", op_name(op.op)}, {"kfunc", op_kfunc(op.op)},
+	       {"onnx_nodes", op.onnx_nodes}};
+	json in = json::array(), out = json::array(), binds = json::array();
+	for (const LRef &r : op.in)
+		in.push_back(ref_json(c, r));
+	for (const LRef &r : op.out)
+		out.push_back(ref_json(c, r));
+	for (const BindRef &b : op_binds(op))
+		binds.push_back(b.kind == LRef::Kind::io ? std::string("io")
+							 : c.lowered.weights[b.index].name);
+	j["in"] = in;
+	j["out"] = out;
+	j["binds"] = binds;
 	if (op.op == KINFER_OP_INPUT || op.op == KINFER_OP_OUTPUT) {
-		const LPort &port = (op.op == KINFER_OP_INPUT ? c.lowered.inputs : c.lowered.outputs)[op.io];
-		j["io"] = json{{"name", port.name}, {"offset", n.io_off}, {"bytes", n.dims[0]}};
+		bool input = op.op == KINFER_OP_INPUT;
+		const LRef &io = input ? op.in[0] : op.out[0];
+		const LPort &port = (input ? c.lowered.inputs : c.lowered.outputs)[io.index];
+		uint32_t off = (input ? c.plan.input_io_off : c.plan.output_io_off)[io.index];
+		j["io"] = json{{"name", port.name}, {"offset", off}, {"bytes", port.bytes}};
 	}
-	json ws = json::array();
-	for (int w : {op.w0, op.w1})
-		if (w >= 0)
-			ws.push_back(json{{"name", c.lowered.weights[w].name},
-					  {"map", c.names[w].map_name},
-					  {"shape", c.lowered.weights[w].shape},
-					  {"bytes", c.lowered.weights[w].bytes()}});
-	j["weights"] = ws;
 	return j;
 }
 
@@ -77,7 +98,8 @@ json ports_json(const std::vector<LPort> &ports, const std::vector<uint32_t> &of
 	json a = json::array();
 	for (size_t i = 0; i < ports.size(); i++)
 		a.push_back(json{{"name", ports[i].name}, {"shape", ports[i].shape},
-				 {"dtype", "float32"}, {"io_offset", offs[i]}, {"bytes", ports[i].bytes}});
+				 {"dtype", dtype_str(ports[i].dtype)}, {"io_offset", offs[i]},
+				 {"bytes", ports[i].bytes}});
 	return a;
 }
 
@@ -94,15 +116,22 @@ json make_manifest(const Compiled &c)
 {
 	const std::string dir = model_pin_dir(c.model);
 	json m;
-	m["kinfer_manifest"] = 1;
+	m["kinfer_manifest"] = 2;
 	m["model"] = c.model;
 	m["source"] = c.source;
 	m["pin_dir"] = dir;
+	m["abi_version"] = KINFER_ABI_VERSION;
 	m["arena_bytes"] = c.plan.arena_bytes;
+	m["arena_naive_bytes"] = c.plan.naive_bytes;
 	m["io_bytes"] = c.plan.io_bytes;
 	m["plan_bytes"] = plan_config_bytes(c.plan);
+	m["work"] = c.plan.work;
+	size_t binds = 0;
+	for (const LOp &op : c.lowered.ops)
+		binds += op_binds(op).size();
 	m["prog"] = json{{"name", prog_name(c.model)}, {"type", "syscall"}, {"pin", dir + "/" + kProgPin},
-			 {"insns", count_insns(c)}, {"kfunc_calls", c.lowered.ops.size() + 2}};
+			 {"insns", count_insns(c)}, {"kfunc_calls", c.lowered.ops.size() + binds + 2},
+			 {"kfuncs", plan_kfuncs(c.lowered)}};
 	m["inputs"] = ports_json(c.lowered.inputs, c.plan.input_io_off);
 	m["outputs"] = ports_json(c.lowered.outputs, c.plan.output_io_off);
 	json nodes = json::array();
@@ -110,11 +139,10 @@ json make_manifest(const Compiled &c)
 		nodes.push_back(node_json(c, i));
 	m["nodes"] = nodes;
 	json tensors = json::array();
-	for (size_t t = 0; t < c.lowered.tensors.size(); t++)
-		tensors.push_back(json{{"name", c.lowered.tensors[t].name},
-				       {"shape", c.lowered.tensors[t].shape},
+	for (size_t t = 0; t < c.lowered.storages.size(); t++)
+		tensors.push_back(json{{"name", c.lowered.storages[t].name},
 				       {"offset", c.plan.offset[t]},
-				       {"bytes", c.lowered.tensors[t].bytes},
+				       {"bytes", c.lowered.storages[t].bytes},
 				       {"live", {c.plan.first[t], c.plan.last[t]}}});
 	m["tensors"] = tensors;
 	json maps = json::array();
@@ -133,7 +161,8 @@ json make_manifest(const Compiled &c)
 		const LWeight &lw = c.lowered.weights[w];
 		wbytes += lw.bytes();
 		maps.push_back(json{{"role", "weight"}, {"name", c.names[w].map_name},
-				    {"weight", lw.name}, {"source", lw.source}, {"shape", lw.shape},
+				    {"weight", lw.name}, {"source", lw.source},
+				    {"dtype", dtype_str(lw.t.dtype)}, {"shape", lw.t.shape},
 				    {"pin", dir + "/" + c.names[w].pin_rel}, {"bytes", lw.bytes()},
 				    {"max_entries", 1}});
 	}
@@ -162,10 +191,51 @@ std::string human_bytes(uint64_t b)
 	return buf;
 }
 
-std::string tensor_text(const json &t)
+std::string ref_text(const json &r)
 {
-	return t.at("tensor").get<std::string>() + shape_of(t.at("shape")) + "@" +
-	       std::to_string(t.at("offset").get<uint64_t>());
+	if (r.is_null())
+		return "-";
+	std::string s;
+	if (r.contains("tensor"))
+		s = r.at("tensor").get<std::string>();
+	else if (r.contains("weight"))
+		s = r.at("weight").get<std::string>();
+	else
+		s = "io";
+	s += shape_of(r.at("shape"));
+	if (r.at("dtype") != "float32")
+		s += ":" + r.at("dtype").get<std::string>();
+	if (r.contains("offset") && r.contains("tensor"))
+		s += "@" + std::to_string(r.at("offset").get<uint64_t>());
+	return s;
+}
+
+void print_node(std::ostream &os, const json &n)
+{
+	os << "  " << std::setw(3) << n.at("index").get<int>() << "  " << std::left << std::setw(10)
+	   << n.at("op").get<std::string>() << std::setw(18) << n.at("kfunc").get<std::string>()
+	   << std::right;
+	std::string ins, outs;
+	for (const json &r : n.at("in"))
+		ins += (ins.empty() ? "" : ", ") + ref_text(r);
+	for (const json &r : n.at("out"))
+		outs += (outs.empty() ? "" : ", ") + ref_text(r);
+	if (n.contains("io")) {
+		const json &io = n.at("io");
+		std::string at = "io+" + std::to_string(io.at("offset").get<uint64_t>());
+		(n.at("op") == "INPUT" ? ins : outs) = at + " '" + io.at("name").get<std::string>() + "'";
+	}
+	os << ins << " -> " << outs;
+	if (!n.at("onnx_nodes").empty()) {
+		os << "  [";
+		bool first = true;
+		for (const json &o : n.at("onnx_nodes")) {
+			os << (first ? "" : ", ") << o.get<std::string>();
+			first = false;
+		}
+		os << "]";
+	}
+	os << "\n";
 }
 
 } // namespace
@@ -174,9 +244,12 @@ void print_manifest(std::ostream &os, const json &m)
 {
 	os << "model " << m.at("model").get<std::string>() << "  (" << m.at("source").get<std::string>()
 	   << ")\n";
-	os << "  arena " << m.at("arena_bytes") << " bytes, io slot " << m.at("io_bytes")
-	   << " bytes, plan " << m.at("plan_bytes") << " bytes, weights "
-	   << human_bytes(m.at("weights_bytes").get<uint64_t>()) << "\n";
+	uint64_t arena = m.at("arena_bytes").get<uint64_t>();
+	uint64_t naive = m.value("arena_naive_bytes", arena);
+	os << "  arena " << arena << " bytes (" << naive << " if no two tensors shared memory), io slot "
+	   << m.at("io_bytes") << " bytes, plan " << m.at("plan_bytes") << " bytes, weights "
+	   << human_bytes(m.at("weights_bytes").get<uint64_t>()) << ", work "
+	   << m.value("work", (uint64_t)0) << " units\n";
 	const json &prog = m.at("prog");
 	os << "  prog " << prog.at("name").get<std::string>() << ": " << prog.at("type").get<std::string>()
 	   << ", " << prog.at("insns") << " insns, " << prog.at("kfunc_calls") << " kfunc calls";
@@ -188,37 +261,13 @@ void print_manifest(std::ostream &os, const json &m)
 	for (const char *kind : {"inputs", "outputs"}) {
 		os << kind << ":\n";
 		for (const json &p : m.at(kind))
-			os << "  " << p.at("name").get<std::string>() << " " << shape_of(p.at("shape"))
-			   << " float32  io+" << p.at("io_offset") << " (" << p.at("bytes") << " bytes)\n";
+			os << "  " << p.at("name").get<std::string>() << " " << shape_of(p.at("shape")) << " "
+			   << p.at("dtype").get<std::string>() << "  io+" << p.at("io_offset") << " ("
+			   << p.at("bytes") << " bytes)\n";
 	}
 	os << "nodes:\n";
-	for (const json &n : m.at("nodes")) {
-		os << "  " << std::setw(3) << n.at("index").get<int>() << "  " << std::left << std::setw(10)
-		   << n.at("op").get<std::string>() << std::setw(18) << n.at("kfunc").get<std::string>()
-		   << std::right;
-		if (n.contains("io") && n.at("op") == "INPUT")
-			os << "io+" << n.at("io").at("offset") << " -> " << tensor_text(n.at("out"));
-		else if (n.contains("io"))
-			os << tensor_text(n.at("in0")) << " -> io+" << n.at("io").at("offset");
-		else {
-			os << tensor_text(n.at("in0"));
-			if (n.contains("in1"))
-				os << ", " << tensor_text(n.at("in1"));
-			for (const json &w : n.at("weights"))
-				os << ", " << w.at("name").get<std::string>() << shape_of(w.at("shape"));
-			os << " -> " << tensor_text(n.at("out"));
-		}
-		if (!n.at("onnx_nodes").empty()) {
-			os << "  [";
-			bool first = true;
-			for (const json &o : n.at("onnx_nodes")) {
-				os << (first ? "" : ", ") << o.get<std::string>();
-				first = false;
-			}
-			os << "]";
-		}
-		os << "\n";
-	}
+	for (const json &n : m.at("nodes"))
+		print_node(os, n);
 	os << "maps:\n";
 	for (const json &mp : m.at("maps")) {
 		os << "  " << std::left << std::setw(7) << mp.at("role").get<std::string>() << std::setw(16)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-// The offline half of the pipeline: parse -> validate -> lower -> plan,
-// plus the manifest that `kinfer inspect` prints and `kinfer load` stores
-// in the meta map for `kinfer show`.
+// The offline half of the pipeline: parse -> import -> passes -> lower ->
+// plan -> check, plus the manifest that `kinfer inspect` prints and
+// `kinfer load` stores in the meta map for `kinfer show`.
 #pragma once
 
+#include "import.h"
 #include "lower.h"
 #include "naming.h"
 #include "plan.h"
@@ -25,7 +26,11 @@ struct Compiled {
 };
 
 // Throws ModelError (exit 3) for anything wrong with the model.
-Compiled compile_model(const std::string &path, const std::string &model);
+Compiled compile_model(const std::string &path, const std::string &model,
+		       const ShapeOverrides &shapes = {});
+// The same from a model already in memory (tests, folding).
+Compiled compile_proto(const onnx::ModelProto &proto, const std::string &file,
+		       const std::string &model, const ShapeOverrides &shapes = {});
 
 // The JSON manifest (schema "kinfer_manifest": 1).
 nlohmann::json make_manifest(const Compiled &c);

@@ -2,45 +2,37 @@
 #include "emit.h"
 
 #include "error.h"
+#include "ops.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <set>
 
 namespace kinfer {
 
-const char *kfunc_name(Kfunc k)
+std::vector<std::string> plan_kfuncs(const Lowered &l)
 {
-	static const char *const names[kKfuncCount] = {
-		"kinfer_ctx_acquire", "kinfer_ctx_release", "kinfer_input", "kinfer_output",
-		"kinfer_dense", "kinfer_matmul", "kinfer_relu", "kinfer_sigmoid",
-		"kinfer_tanh", "kinfer_softmax", "kinfer_add", "kinfer_mul",
-		"kinfer_add_const", "kinfer_mul_const",
-	};
-	return names[(size_t)k];
-}
-
-Kfunc kfunc_for_op(uint32_t op)
-{
-	switch (op) {
-	case KINFER_OP_INPUT: return Kfunc::input;
-	case KINFER_OP_OUTPUT: return Kfunc::output;
-	case KINFER_OP_DENSE: return Kfunc::dense;
-	case KINFER_OP_MATMUL: return Kfunc::matmul;
-	case KINFER_OP_RELU: return Kfunc::relu;
-	case KINFER_OP_SIGMOID: return Kfunc::sigmoid;
-	case KINFER_OP_TANH: return Kfunc::tanh;
-	case KINFER_OP_SOFTMAX: return Kfunc::softmax;
-	case KINFER_OP_ADD: return Kfunc::add;
-	case KINFER_OP_MUL: return Kfunc::mul;
-	case KINFER_OP_ADD_CONST: return Kfunc::add_const;
-	case KINFER_OP_MUL_CONST: return Kfunc::mul_const;
-	default: throw std::logic_error("no kfunc for op " + std::to_string(op));
+	std::vector<std::string> names{kKfuncAcquire, kKfuncRelease};
+	std::set<uint32_t> ops;
+	bool binds = false;
+	for (const LOp &op : l.ops) {
+		ops.insert(op.op);
+		binds = binds || !op_binds(op).empty();
 	}
+	if (binds)
+		names.push_back(kKfuncBind);
+	for (uint32_t op : ops)
+		names.push_back(op_kfunc(op));
+	return names;
 }
 
 namespace {
 
 enum Reg : uint8_t { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
+
+// Stack slot of the acquire status.
+constexpr int16_t kStatusSlot = -8;
 
 bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
@@ -64,17 +56,26 @@ struct Asm {
 		v.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, (int32_t)imm));
 	}
 	void add_imm(uint8_t dst, int32_t imm) { v.push_back(insn(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm)); }
+	void st_w(uint8_t dst, int16_t off, int32_t imm) { v.push_back(insn(BPF_ST | BPF_MEM | BPF_W, dst, 0, off, imm)); }
 	void stx_w(uint8_t dst, int16_t off, uint8_t src) { v.push_back(insn(BPF_STX | BPF_MEM | BPF_W, dst, src, off, 0)); }
+	void ldx_w(uint8_t dst, uint8_t src, int16_t off) { v.push_back(insn(BPF_LDX | BPF_MEM | BPF_W, dst, src, off, 0)); }
+	// Sign-extend the low 32 bits of a register (no BPF_MOVSX on 6.1).
+	void sext32(uint8_t dst)
+	{
+		v.push_back(insn(BPF_ALU64 | BPF_LSH | BPF_K, dst, 0, 0, 32));
+		v.push_back(insn(BPF_ALU64 | BPF_ARSH | BPF_K, dst, 0, 0, 32));
+	}
 	void ld_map(uint8_t dst, uint8_t pseudo, int fd, int32_t off)
 	{
 		v.push_back(insn(BPF_LD | BPF_DW | BPF_IMM, dst, pseudo, 0, fd));
 		v.push_back(insn(0, 0, 0, 0, off));
 	}
 	void call_helper(int32_t id) { v.push_back(insn(BPF_JMP | BPF_CALL, 0, 0, 0, id)); }
-	void call_kfunc(const EmitEnv &env, Kfunc k)
+	void call_kfunc(const EmitEnv &env, const std::string &name)
 	{
-		v.push_back(insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, env.btf_fd_slot,
-				 env.btf_id[(size_t)k]));
+		auto it = env.btf_id.find(name);
+		int32_t id = it == env.btf_id.end() ? 0 : it->second;
+		v.push_back(insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, env.btf_fd_slot, id));
 	}
 	// Returns the index of the jump, for patching.
 	size_t jmp_imm(uint8_t op, uint8_t dst, int32_t imm, int16_t off)
@@ -86,19 +87,19 @@ struct Asm {
 	void ret_imm(int32_t imm) { mov_imm(R0, imm); exit(); }
 };
 
-// r2.. = (weight, size) pairs or (io, io_bytes) for one node.
-void emit_args(Asm &a, const Lowered &l, const Plan &p, const EmitEnv &env, const LOp &op)
+// kinfer_bind(ctx, buffer, size) for each buffer the node binds.
+void emit_binds(Asm &a, const Lowered &l, const Plan &p, const EmitEnv &env, const LOp &op)
 {
-	uint8_t reg = R2;
-	if (op.op == KINFER_OP_INPUT || op.op == KINFER_OP_OUTPUT) {
-		a.mov(reg++, R7);
-		a.mov_imm(reg++, p.io_bytes);
-	}
-	for (int w : {op.w0, op.w1}) {
-		if (w < 0)
-			continue;
-		a.ld_map(reg++, BPF_PSEUDO_MAP_VALUE, env.weight_fd.at(w), 0);
-		a.mov_imm(reg++, (int64_t)l.weights[w].bytes());
+	for (const BindRef &b : op_binds(op)) {
+		a.mov(R1, R8);
+		if (b.kind == LRef::Kind::io) {
+			a.mov(R2, R7);
+			a.mov_imm(R3, p.io_bytes);
+		} else {
+			a.ld_map(R2, BPF_PSEUDO_MAP_VALUE, env.weight_fd.at(b.index), 0);
+			a.mov_imm(R3, (int64_t)l.weights[b.index].bytes());
+		}
+		a.call_kfunc(env, kKfuncBind);
 	}
 }
 
@@ -114,7 +115,7 @@ void emit_fail_block(Asm &a, const EmitEnv &env, std::vector<size_t> &jumps)
 	jumps.clear();
 	a.mov(R9, R0);
 	a.mov(R1, R8);
-	a.call_kfunc(env, Kfunc::ctx_release);
+	a.call_kfunc(env, kKfuncRelease);
 	a.mov(R0, R9);
 	a.exit();
 }
@@ -139,11 +140,16 @@ std::vector<bpf_insn> emit_syscall_prologue(const EmitEnv &env)
 std::vector<bpf_insn> emit_core(const Lowered &l, const Plan &p, const EmitEnv &env)
 {
 	Asm a;
+	a.st_w(R10, kStatusSlot, 0);
 	a.ld_map(R1, BPF_PSEUDO_MAP_VALUE, env.config_fd, 0);
 	a.mov_imm(R2, plan_config_bytes(p));
-	a.call_kfunc(env, Kfunc::ctx_acquire);
-	a.jmp_imm(BPF_JNE, R0, 0, 2);
-	a.ret_imm(-EBUSY);
+	a.mov(R3, R10);
+	a.add_imm(R3, kStatusSlot);
+	a.call_kfunc(env, kKfuncAcquire);
+	a.jmp_imm(BPF_JNE, R0, 0, 4);
+	a.ldx_w(R0, R10, kStatusSlot);
+	a.sext32(R0);
+	a.exit();
 	a.mov(R8, R0);
 
 	// Each node's error jump goes forward to a shared fail block.  Jump
@@ -157,13 +163,13 @@ std::vector<bpf_insn> emit_core(const Lowered &l, const Plan &p, const EmitEnv &
 			emit_fail_block(a, env, to_fail);
 			a.v[over].off = (int16_t)(a.v.size() - over - 1);
 		}
+		emit_binds(a, l, p, env, op);
 		a.mov(R1, R8);
-		emit_args(a, l, p, env, op);
-		a.call_kfunc(env, kfunc_for_op(op.op));
+		a.call_kfunc(env, op_kfunc(op.op));
 		to_fail.push_back(a.jmp_imm(BPF_JNE, R0, 0, 0));
 	}
 	a.mov(R1, R8);
-	a.call_kfunc(env, Kfunc::ctx_release);
+	a.call_kfunc(env, kKfuncRelease);
 	a.ret_imm(0);
 	emit_fail_block(a, env, to_fail);
 	return a.v;

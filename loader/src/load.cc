@@ -65,7 +65,7 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
 		const LWeight &lw = c.lowered.weights[w];
 		Fd fd = map_create_array(c.names[w].map_name, (uint32_t)lw.bytes(), 1);
-		map_fill(fd.get(), lw.data.data(), "'" + lw.name + "'", true);
+		map_fill(fd.get(), lw.t.data.data(), "'" + lw.name + "'", true);
 		m.weights.push_back(std::move(fd));
 	}
 	m.io = map_create_array(own_map_name(kIoMap, c.model), c.plan.io_bytes, (uint32_t)possible_cpus());
@@ -85,13 +85,19 @@ std::string meta_json(const Compiled &c, uint32_t model_id)
 	return m.dump();
 }
 
-void check_arena(const Compiled &c)
+void check_limits(const Compiled &c)
 {
 	uint64_t have = module_arena_bytes();
 	if (c.plan.arena_bytes > have)
 		throw KernelError(c.file + ": the model needs " + std::to_string(c.plan.arena_bytes) +
 				  " arena bytes per CPU but kinfer.ko has " + std::to_string(have) +
 				  " (/sys/kernel/kinfer/arena_bytes; raise the module's arena_kib parameter)");
+	uint64_t budget = module_budget_sleepable();
+	if (c.plan.work > budget)
+		throw KernelError(c.file + ": one run of the model needs " + std::to_string(c.plan.work) +
+				  " work units but kinfer.ko allows " + std::to_string(budget) +
+				  " per run (module parameter budget_sleepable, "
+				  "/sys/module/kinfer/parameters/budget_sleepable)");
 }
 
 } // namespace
@@ -100,13 +106,13 @@ LoadResult load_model(const Compiled &c)
 {
 	require_module();
 	check_model_name(c.model);
-	check_arena(c);
+	check_limits(c);
 	ensure_bpffs();
 	// Declared first so it is undone last: pins go before unregistering.
 	std::optional<Registration> reg;
 	PinDir pins(model_pin_dir(c.model));
 	pins.create();
-	ModuleBtf btf = resolve_kfuncs("kinfer");
+	ModuleBtf btf = resolve_kfuncs("kinfer", plan_kfuncs(c.lowered));
 	if (model_registered(c.model))
 		throw KernelError("a model named '" + c.model + "' is already registered with kinfer.ko "
 				  "(kinfer unload " + c.model + ")");

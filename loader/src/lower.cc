@@ -2,351 +2,265 @@
 #include "lower.h"
 
 #include "error.h"
+#include "onnx_ops.h"
+#include "ops.h"
 
 #include <algorithm>
-#include <map>
+#include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace kinfer {
 
-const char *op_name(uint32_t op)
+std::vector<BindRef> op_binds(const LOp &op)
 {
-	static const char *const names[KINFER_OP_COUNT] = {
-		"INVALID", "INPUT", "OUTPUT", "DENSE", "MATMUL", "RELU", "SIGMOID",
-		"TANH", "SOFTMAX", "ADD", "MUL", "ADD_CONST", "MUL_CONST",
+	std::vector<BindRef> binds;
+	auto add = [&](const LRef &r) {
+		if (r.kind != LRef::Kind::weight && r.kind != LRef::Kind::io)
+			return;
+		BindRef b{r.kind, r.kind == LRef::Kind::io ? -1 : r.index};
+		if (std::find(binds.begin(), binds.end(), b) == binds.end())
+			binds.push_back(b);
 	};
-	return op < KINFER_OP_COUNT ? names[op] : "UNKNOWN";
+	for (const LRef &r : op.in)
+		add(r);
+	for (const LRef &r : op.out)
+		add(r);
+	return binds;
 }
 
-bool op_in_place_ok(uint32_t op)
+int op_inplace_input(const LOp &op)
 {
-	switch (op) {
-	case KINFER_OP_RELU:
-	case KINFER_OP_SIGMOID:
-	case KINFER_OP_TANH:
-	case KINFER_OP_ADD:
-	case KINFER_OP_MUL:
-	case KINFER_OP_ADD_CONST:
-	case KINFER_OP_MUL_CONST:
-		return true;
-	default:
-		return false;
+	const KernelOp *k = kernel_op(op.op);
+	if (!k || op.out.empty())
+		return -1;
+	std::string cls = k->op_class;
+	if (cls == "unary" || cls == "softmax")
+		return 0;
+	if (cls == "binary") {
+		for (int i = 0; i < 2 && i < (int)op.in.size(); i++)
+			if (op.in[i].shape == op.out[0].shape)
+				return i;
 	}
+	return -1;
 }
 
-namespace {
-
-struct Lowerer {
+struct LowerCtx::Impl {
 	const Graph &g;
 	Lowered l;
-	std::unordered_map<std::string, int> tid;	// ONNX name -> LTensor
-	std::map<std::string, int> wid;			// initializer -> its untransformed LWeight
-	std::unordered_map<std::string, int> uses;	// ONNX name -> readers
-	std::vector<bool> fused;			// ONNX node consumed by a fusion
+	std::unordered_map<std::string, LRef> refs;	// activation value -> its view
+	std::unordered_map<std::string, int> weight_of;	// constant value -> weight
+	std::unordered_set<std::string> weight_names;
 
-	static std::string label(const Node &n)
+	int new_storage(const std::string &name, uint64_t bytes)
 	{
-		return n.name.empty() ? n.op + "#" + std::to_string(n.index) : n.name;
+		l.storages.push_back(LStorage{name, bytes});
+		return (int)l.storages.size() - 1;
 	}
 
-	int new_tensor(const std::string &name, const Shape &shape)
+	LRef storage_ref(const std::string &name, DType t, const Shape &s)
 	{
-		l.tensors.push_back(LTensor{name, shape, shape_numel(shape) * sizeof(float)});
-		return (int)l.tensors.size() - 1;
+		LRef r;
+		r.kind = LRef::Kind::arena;
+		r.dtype = t;
+		r.shape = s;
+		r.index = new_storage(name, r.bytes());
+		return r;
 	}
 
-	int new_tensor(const std::string &name)
-	{
-		tid[name] = new_tensor(name, g.tensor(name).shape);
-		return tid[name];
-	}
-
-	// One map per distinct (initializer, transform).
-	// A weight used as stored is shared by every node that reads it. A
-	// transformed copy (tag: transposed, scaled, broadcast) depends on its
-	// node, so it is never shared, and its name differs from every
-	// initializer's and every other weight's.
-	int weight(const TensorInfo &t, const std::string &tag, Shape shape, std::vector<float> data)
-	{
-		if (tag.empty()) {
-			auto it = wid.find(t.source);
-			if (it != wid.end())
-				return it->second;
-		}
-		std::string name = tag.empty() ? t.source : unused_name(t.source + tag);
-		l.weights.push_back(LWeight{name, t.source, std::move(shape), std::move(data)});
-		int id = (int)l.weights.size() - 1;
-		if (tag.empty())
-			wid[t.source] = id;
-		return id;
-	}
-
-	bool name_taken(const std::string &name) const
-	{
-		if (g.tensors.count(name))
-			return true;
-		for (const LWeight &w : l.weights)
-			if (w.name == name)
-				return true;
-		return false;
-	}
-
-	std::string unused_name(const std::string &base) const
+	// A weight name no initializer and no other weight has.
+	std::string unused_name(const std::string &base)
 	{
 		std::string name = base;
-		for (int k = 2; name_taken(name); k++)
+		for (int k = 2; weight_names.count(name) || (name != base && g.has(name)); k++)
 			name = base + "." + std::to_string(k);
 		return name;
 	}
 
-	int weight(const TensorInfo &t) { return weight(t, "", t.shape, t.f); }
-
-	LOp &push(uint32_t op, const Node *n)
+	LRef add_weight(const std::string &name, const std::string &source, HostTensor t)
 	{
-		l.ops.emplace_back();
-		l.ops.back().op = op;
-		if (n)
-			l.ops.back().onnx_nodes.push_back(label(*n));
-		return l.ops.back();
+		LRef r;
+		r.kind = LRef::Kind::weight;
+		r.dtype = t.dtype;
+		r.shape = t.shape;
+		std::string unique = unused_name(name);
+		weight_names.insert(unique);
+		l.weights.push_back(LWeight{unique, source, std::move(t)});
+		r.index = (int)l.weights.size() - 1;
+		return r;
 	}
 
-	static uint32_t u32(uint64_t v) { return (uint32_t)v; }	// bounded by kMaxTensorBytes
-
-	// out[M,N] = in0[M,K] . W[K,N] (+ b[N] when `bias`, set by the caller as w1).
-	LOp &push_dense(const Node &n, bool bias, int in0, int w0, uint64_t m, uint64_t k,
-			uint64_t nn)
+	// One weight per constant value, shared by every op reading it.
+	LRef const_weight(const std::string &value)
 	{
-		LOp &op = push(bias ? KINFER_OP_DENSE : KINFER_OP_MATMUL, &n);
-		op.in0 = in0;
-		op.w0 = w0;
-		op.dims[0] = u32(m);
-		op.dims[1] = u32(k);
-		op.dims[2] = u32(nn);
-		return op;
-	}
-
-	// The single node reading `mm`'s output, if it is an Add of a bias of N floats.
-	int find_bias_add(const Node &mm, uint64_t n_out)
-	{
-		const std::string &o = mm.out[0];
-		if (uses[o] != 1)
-			return -1;
-		for (size_t j = mm.index + 1; j < g.nodes.size(); j++) {
-			const Node &c = g.nodes[j];
-			if (c.folded || std::find(c.in.begin(), c.in.end(), o) == c.in.end())
-				continue;
-			if (c.op != "Add")
-				return -1;	// the only reader is not a bias add
-			int pos = c.in[0] == o ? 0 : 1;
-			const TensorInfo &b = g.tensor(c.in[1 - pos]);
-			if (b.kind != TensorKind::constant)
-				return -1;
-			Shape sq = shape_squeeze_leading(b.shape);
-			if (sq.size() != 1 || (uint64_t)sq[0] != n_out)
-				return -1;
-			return (int)j;
+		const Value &v = g.value(value);
+		auto it = weight_of.find(value);
+		if (it == weight_of.end()) {
+			std::string name = v.source.empty() ? value : v.source;
+			LRef r = add_weight(name, name, v.data);
+			weight_of[value] = r.index;
+			return r;
 		}
-		return -1;
-	}
-
-	void lower_matmul(const Node &n)
-	{
-		const TensorInfo &a = g.tensor(n.in[0]);
-		const TensorInfo &b = g.tensor(n.in[1]);
-		uint64_t k = (uint64_t)a.shape.back();
-		uint64_t nn = b.shape.size() == 2 ? (uint64_t)b.shape[1] : 1;
-		uint64_t m = shape_numel(a.shape) / k;
-		int in0 = tid.at(n.in[0]);
-		int w0 = weight(b);
-		int add = find_bias_add(n, nn);
-		const Node *an = add >= 0 ? &g.nodes[add] : nullptr;
-		push_dense(n, an != nullptr, in0, w0, m, k, nn);
-		if (an) {
-			const TensorInfo &bias = g.tensor(an->in[an->in[0] == n.out[0] ? 1 : 0]);
-			int w1 = weight(bias);
-			l.ops.back().w1 = w1;
-			l.ops.back().onnx_nodes.push_back(label(*an));
-			fused[add] = true;
-			l.ops.back().out = new_tensor(an->out[0]);
-		} else {
-			l.ops.back().out = new_tensor(n.out[0]);
-		}
-	}
-
-	void lower_gemm(const Node &n)
-	{
-		const TensorInfo &a = g.tensor(n.in[0]);
-		const TensorInfo &b = g.tensor(n.in[1]);
-		uint64_t m = (uint64_t)a.shape[0], k = (uint64_t)a.shape[1];
-		uint64_t nn = (uint64_t)(n.trans_b ? b.shape[0] : b.shape[1]);
-		std::string tag;
-		std::vector<float> w = b.f;
-		if (n.trans_b) {
-			for (uint64_t i = 0; i < k; i++)
-				for (uint64_t j = 0; j < nn; j++)
-					w[i * nn + j] = b.f[j * k + i];
-			tag += ".T";
-		}
-		if (n.alpha != 1.0f) {
-			for (float &v : w)
-				v *= n.alpha;
-			tag += ".scaled";
-		}
-		int in0 = tid.at(n.in[0]);
-		int w0 = weight(b, tag, Shape{(int64_t)k, (int64_t)nn}, std::move(w));
-		bool has_c = n.in.size() == 3 && !n.in[2].empty() && n.beta != 0.0f;
-		int w1 = -1;
-		bool bias_row = false;
-		if (has_c) {
-			const TensorInfo &c = g.tensor(n.in[2]);
-			Shape sq = shape_squeeze_leading(c.shape);
-			bias_row = sq.size() <= 1 && (sq.empty() || sq[0] == 1 || (uint64_t)sq[0] == nn);
-			// Broadcast C to [N] (bias row) or [M,N] (full addend).
-			uint64_t rows = bias_row ? 1 : m;
-			Shape cs = c.shape;
-			while (cs.size() < 2)
-				cs.insert(cs.begin(), 1);
-			std::vector<float> cv(rows * nn);
-			for (uint64_t i = 0; i < rows; i++)
-				for (uint64_t j = 0; j < nn; j++) {
-					uint64_t ci = cs[0] == 1 ? 0 : i, cj = cs[1] == 1 ? 0 : j;
-					cv[i * nn + j] = c.f[ci * (uint64_t)cs[1] + cj] * n.beta;
-				}
-			std::string ctag;
-			if (shape_numel(c.shape) != rows * nn)
-				ctag += ".bcast";
-			if (n.beta != 1.0f)
-				ctag += ".scaled";
-			Shape ws = bias_row ? Shape{(int64_t)nn} : Shape{(int64_t)m, (int64_t)nn};
-			w1 = weight(c, ctag, ws, std::move(cv));
-		}
-		LOp &op = push_dense(n, bias_row, in0, w0, m, k, nn);
-		if (bias_row)
-			op.w1 = w1;
-		if (has_c && !bias_row) {
-			int mm = new_tensor(n.out[0] + " (before C)", g.tensor(n.out[0]).shape);
-			op.out = mm;
-			LOp &add = push(KINFER_OP_ADD_CONST, &n);
-			add.in0 = mm;
-			add.w0 = w1;
-			add.dims[0] = u32(m * nn);
-			add.dims[1] = u32(m * nn);
-			add.out = new_tensor(n.out[0]);
-			return;
-		}
-		l.ops.back().out = new_tensor(n.out[0]);
-	}
-
-	void lower_binary(const Node &n)
-	{
-		bool add = n.op == "Add";
-		const TensorInfo &a = g.tensor(n.in[0]);
-		const TensorInfo &b = g.tensor(n.in[1]);
-		uint64_t count = shape_numel(g.tensor(n.out[0]).shape);
-		if (a.kind == TensorKind::constant || b.kind == TensorKind::constant) {
-			bool a_const = a.kind == TensorKind::constant;
-			const TensorInfo &c = a_const ? a : b;
-			int in0 = tid.at(n.in[a_const ? 1 : 0]);
-			int w0 = weight(c);
-			LOp &op = push(add ? KINFER_OP_ADD_CONST : KINFER_OP_MUL_CONST, &n);
-			op.in0 = in0;
-			op.w0 = w0;
-			op.dims[0] = u32(count);
-			op.dims[1] = u32(shape_numel(c.shape));
-		} else {
-			bool swap = shape_numel(a.shape) < shape_numel(b.shape);
-			LOp &op = push(add ? KINFER_OP_ADD : KINFER_OP_MUL, &n);
-			op.in0 = tid.at(n.in[swap ? 1 : 0]);
-			op.in1 = tid.at(n.in[swap ? 0 : 1]);
-			op.dims[0] = u32(count);
-			op.dims[1] = u32(shape_numel((swap ? a : b).shape));
-		}
-		l.ops.back().out = new_tensor(n.out[0]);
-	}
-
-	void lower_unary(const Node &n, uint32_t kop)
-	{
-		LOp &op = push(kop, &n);
-		op.in0 = tid.at(n.in[0]);
-		if (kop == KINFER_OP_SOFTMAX) {
-			op.dims[0] = u32(n.rows);
-			op.dims[1] = u32(n.cols);
-		} else {
-			op.dims[0] = u32(shape_numel(g.tensor(n.in[0]).shape));
-		}
-		l.ops.back().out = new_tensor(n.out[0]);
-	}
-
-	void lower_node(const Node &n)
-	{
-		if (n.op == "MatMul")
-			lower_matmul(n);
-		else if (n.op == "Gemm")
-			lower_gemm(n);
-		else if (n.op == "Add" || n.op == "Mul")
-			lower_binary(n);
-		else if (n.op == "Relu")
-			lower_unary(n, KINFER_OP_RELU);
-		else if (n.op == "Sigmoid")
-			lower_unary(n, KINFER_OP_SIGMOID);
-		else if (n.op == "Tanh")
-			lower_unary(n, KINFER_OP_TANH);
-		else if (n.op == "Softmax")
-			lower_unary(n, KINFER_OP_SOFTMAX);
-		else	/* Identity, Flatten, Reshape: same bytes, new name */
-			tid[n.out[0]] = tid.at(n.in[0]);
-	}
-
-	void count_uses()
-	{
-		for (const Node &n : g.nodes)
-			if (!n.folded)
-				for (const std::string &in : n.in)
-					uses[in]++;
-		for (const std::string &o : g.outputs)
-			uses[o]++;
-	}
-
-	void run()
-	{
-		l.file = g.file;
-		fused.assign(g.nodes.size(), false);
-		count_uses();
-		for (size_t i = 0; i < g.inputs.size(); i++) {
-			const std::string &name = g.inputs[i];
-			int t = new_tensor(name);
-			LOp &op = push(KINFER_OP_INPUT, nullptr);
-			op.out = t;
-			op.io = (int)i;
-			op.dims[0] = u32(l.tensors[t].bytes);
-			l.inputs.push_back(LPort{name, l.tensors[t].shape, t, l.tensors[t].bytes});
-		}
-		for (const Node &n : g.nodes)
-			if (!n.folded && !fused[n.index])
-				lower_node(n);
-		for (size_t i = 0; i < g.outputs.size(); i++) {
-			const std::string &name = g.outputs[i];
-			const TensorInfo &t = g.tensor(name);
-			uint64_t bytes = shape_numel(t.shape) * sizeof(float);
-			LOp &op = push(KINFER_OP_OUTPUT, nullptr);
-			op.in0 = tid.at(name);
-			op.io = (int)i;
-			op.dims[0] = u32(bytes);
-			l.outputs.push_back(LPort{name, t.shape, op.in0, bytes});
-		}
-		if (l.ops.size() > KINFER_MAX_NODES)
-			throw ModelError(g.file + ": the model lowers to " + std::to_string(l.ops.size()) +
-					 " kernel ops (limit " + std::to_string(KINFER_MAX_NODES) + ")");
+		LRef r;
+		r.kind = LRef::Kind::weight;
+		r.index = it->second;
+		r.dtype = v.dtype;
+		r.shape = v.shape;
+		return r;
 	}
 };
+
+LRef LowerCtx::in(size_t i) const
+{
+	const std::string &name = n.in.at(i);
+	const Value &v = g.value(name);
+	if (v.constant)
+		return impl_.const_weight(name);
+	auto it = impl_.refs.find(name);
+	if (it == impl_.refs.end())
+		fail("internal error: input '" + name + "' has no storage");
+	return it->second;
+}
+
+LRef LowerCtx::out(size_t i) const
+{
+	const std::string &name = n.out.at(i);
+	const Value &v = g.value(name);
+	LRef r = impl_.storage_ref(name, v.dtype, v.shape);
+	impl_.refs[name] = r;
+	return r;
+}
+
+void LowerCtx::alias(size_t i, const LRef &r) const
+{
+	impl_.refs[n.out.at(i)] = r;
+}
+
+LRef LowerCtx::weight(const std::string &name, HostTensor t) const
+{
+	return impl_.add_weight(name, name, std::move(t));
+}
+
+LRef LowerCtx::scratch(DType t, const Shape &s, const std::string &name) const
+{
+	return impl_.storage_ref(name, t, s);
+}
+
+LOp &LowerCtx::emit(uint32_t op, std::vector<LRef> in, std::vector<LRef> out, const void *attr,
+		    size_t attr_bytes) const
+{
+	LOp o;
+	o.op = op;
+	o.in = std::move(in);
+	o.out = std::move(out);
+	if (attr_bytes) {
+		o.attr.resize(attr_bytes);
+		std::memcpy(o.attr.data(), attr, attr_bytes);
+	}
+	o.onnx_nodes.push_back(node_short(n));
+	for (const std::string &f : n.fused)
+		o.onnx_nodes.push_back(f);
+	impl_.l.ops.push_back(std::move(o));
+	return impl_.l.ops.back();
+}
+
+namespace {
+
+LRef io_ref(int port, DType t, const Shape &s)
+{
+	LRef r;
+	r.kind = LRef::Kind::io;
+	r.index = port;
+	r.dtype = t;
+	r.shape = s;
+	return r;
+}
+
+LOp io_op(uint32_t op, LRef in, LRef out)
+{
+	LOp o;
+	o.op = op;
+	o.in.push_back(std::move(in));
+	o.out.push_back(std::move(out));
+	return o;
+}
+
+// A node is lowered unless a pass removed it or it only produced
+// constants (folded at compile time).
+bool needs_lowering(const Graph &g, const Node &n)
+{
+	if (n.dead)
+		return false;
+	for (const std::string &o : n.out)
+		if (!o.empty() && !g.value(o).constant)
+			return true;
+	return false;
+}
 
 } // namespace
 
 Lowered lower_graph(const Graph &g)
 {
-	Lowerer lw{g, {}, {}, {}, {}, {}};
-	lw.run();
-	return std::move(lw.l);
+	LowerCtx::Impl impl{g, {}, {}, {}, {}};
+	Lowered &l = impl.l;
+	l.file = g.file;
+	for (size_t i = 0; i < g.inputs.size(); i++) {
+		const Value &v = g.value(g.inputs[i]);
+		LRef r = impl.storage_ref(g.inputs[i], v.dtype, v.shape);
+		impl.refs[g.inputs[i]] = r;
+		l.inputs.push_back(LPort{g.inputs[i], v.dtype, v.shape, r.bytes()});
+		l.ops.push_back(io_op(KINFER_OP_INPUT, io_ref((int)i, v.dtype, v.shape), r));
+	}
+	for (const Node &n : g.nodes) {
+		if (!needs_lowering(g, n))
+			continue;
+		const OnnxRule *rule = find_rule(n);
+		LowerCtx ctx(impl, g, n, *rule);
+		if (!rule->lower)
+			ctx.fail("internal error: a compile-time-only operator has a runtime input");
+		rule->lower(ctx);
+	}
+	for (size_t i = 0; i < g.outputs.size(); i++) {
+		const std::string &name = g.outputs[i];
+		const Value &v = g.value(name);
+		auto it = impl.refs.find(name);
+		if (v.constant || it == impl.refs.end())
+			throw ModelError(g.file + ": graph output '" + name +
+					 "' is a constant (it does not depend on any input)");
+		l.outputs.push_back(LPort{name, v.dtype, v.shape, it->second.bytes()});
+		l.ops.push_back(io_op(KINFER_OP_OUTPUT, it->second, io_ref((int)i, v.dtype, v.shape)));
+	}
+	check_op_count(l);
+	return std::move(impl.l);
+}
+
+Lowered lower_node(const Graph &g, const Node &n)
+{
+	LowerCtx::Impl impl{g, {}, {}, {}, {}};
+	Lowered &l = impl.l;
+	l.file = g.file;
+	const OnnxRule *rule = find_rule(n);
+	LowerCtx ctx(impl, g, n, *rule);
+	rule->lower(ctx);
+	for (size_t i = 0; i < n.out.size(); i++) {
+		if (n.out[i].empty())
+			continue;
+		const Value &v = g.value(n.out[i]);
+		auto it = impl.refs.find(n.out[i]);
+		if (it == impl.refs.end())
+			ctx.fail("internal error: output '" + n.out[i] + "' was not lowered");
+		int port = (int)l.outputs.size();
+		l.outputs.push_back(LPort{n.out[i], v.dtype, v.shape, it->second.bytes()});
+		l.ops.push_back(io_op(KINFER_OP_OUTPUT, it->second, io_ref(port, v.dtype, v.shape)));
+	}
+	return std::move(impl.l);
+}
+
+void check_op_count(const Lowered &l)
+{
+	if (l.ops.size() > KINFER_MAX_NODES)
+		throw ModelError(l.file + ": the model lowers to " + std::to_string(l.ops.size()) +
+				 " kernel ops (limit " + std::to_string(KINFER_MAX_NODES) + ")");
 }
 
 } // namespace kinfer

@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-// Stage 3: ONNX nodes -> kinfer ops (one op per plan node, kmod/uapi/kinfer.h).
-//
-//	MatMul(x, W) [+ Add(., b)]	-> DENSE (fused) or MATMUL
-//	Gemm(x, W, C)			-> DENSE, or MATMUL + ADD_CONST for a 2-D C
-//	Add/Mul(x, const)		-> ADD_CONST / MUL_CONST
-//	Add/Mul(x, y)			-> ADD / MUL (y broadcast along x)
-//	Relu, Sigmoid, Tanh, Softmax	-> the op of the same name
-//	Identity, Flatten, Reshape	-> nothing: the output aliases the input
-//
-// plus one INPUT op per graph input and one OUTPUT op per graph output.
+// Stage 4: the graph as kernel ops (kmod/uapi/kinfer_ops.h): every
+// activation lives in an arena *storage*, every constant operand in a
+// weight map, and each op names its operands as views (dtype, shape, byte
+// offset) of those, or of the io buffer for INPUT and OUTPUT.  Layout-only
+// ONNX ops (Reshape, Flatten, ...) emit nothing: their output is another
+// view of their input's storage.
 #pragma once
 
+#include "dtype.h"
 #include "graph.h"
 
 #include <uapi/kinfer.h>
@@ -21,52 +18,79 @@
 namespace kinfer {
 
 // An activation buffer in the arena.
-struct LTensor {
-	std::string name;		// first ONNX tensor name that denotes it
-	Shape shape;
+struct LStorage {
+	std::string name;		// first ONNX value that denotes it
 	uint64_t bytes = 0;
 };
 
-// A weight map: float32 values of one initializer (possibly transformed).
+// A weight map: the values of one constant (possibly transformed).
 struct LWeight {
-	std::string name;		// initializer name, plus ".T"/".scaled"/".bcast" if transformed
-	std::string source;		// initializer (or Constant output) name
-	Shape shape;
-	std::vector<float> data;
+	std::string name;		// initializer name, or a derived one for transformed data
+	std::string source;		// the initializer (or node output) it came from
+	HostTensor t;
 
-	uint64_t bytes() const { return data.size() * sizeof(float); }
+	uint64_t bytes() const { return t.data.size(); }
+};
+
+// One operand of a kernel op: a view of a storage, a weight or an io port.
+struct LRef {
+	enum class Kind : uint8_t { none, arena, weight, io };
+	Kind kind = Kind::none;
+	int index = -1;			// storage, weight or port (inputs for INPUT, outputs for OUTPUT)
+	DType dtype = DType::none;
+	Shape shape;
+	uint64_t byte_off = 0;		// within the storage or weight
+
+	bool present() const { return kind != Kind::none; }
+	uint64_t bytes() const { return shape_numel(shape) * dtype_size(dtype); }
+	LRef reshaped(const Shape &s) const
+	{
+		LRef r = *this;
+		r.shape = s;
+		return r;
+	}
 };
 
 struct LOp {
 	uint32_t op = KINFER_OP_INVALID;	// enum kinfer_op
-	int in0 = -1, in1 = -1, out = -1;	// LTensor indices
-	int w0 = -1, w1 = -1;			// LWeight indices
-	int io = -1;				// INPUT/OUTPUT: port index
-	uint32_t dims[4] = {0, 0, 0, 0};	// as in struct kinfer_node
-	std::vector<std::string> onnx_nodes;	// the ONNX nodes this op implements
+	std::vector<LRef> in, out;
+	std::vector<uint8_t> attr;		// the op's attribute block
+	std::vector<std::string> onnx_nodes;	// the ONNX nodes it implements
 };
 
 // A graph input or output.
 struct LPort {
 	std::string name;
+	DType dtype = DType::f32;
 	Shape shape;
-	int tensor = -1;
 	uint64_t bytes = 0;
 };
 
 struct Lowered {
 	std::string file;
-	std::vector<LTensor> tensors;
+	std::vector<LStorage> storages;
 	std::vector<LWeight> weights;
 	std::vector<LOp> ops;
 	std::vector<LPort> inputs, outputs;
 };
 
-Lowered lower_graph(const Graph &g);
+// The buffers an op binds before it runs, in bind order: each weight and
+// the io buffer at most once, in the order the op's operands name them.
+struct BindRef {
+	LRef::Kind kind;
+	int index;			// weight index; -1 for io
+	bool operator==(const BindRef &o) const { return kind == o.kind && index == o.index; }
+};
+std::vector<BindRef> op_binds(const LOp &op);
 
-// "DENSE", "RELU", ...
-const char *op_name(uint32_t op);
-// Elementwise ops may write their output over in0 (kinfer.h).
-bool op_in_place_ok(uint32_t op);
+// Which input output 0 may replace in place (the kernel's class rule), or -1.
+int op_inplace_input(const LOp &op);
+
+Lowered lower_graph(const Graph &g);
+// One node whose inputs are all constants, its outputs as output ports:
+// what constant folding runs.
+Lowered lower_node(const Graph &g, const Node &n);
+// Throws ModelError when the plan would have more than KINFER_MAX_NODES.
+void check_op_count(const Lowered &l);
 
 } // namespace kinfer

@@ -77,6 +77,23 @@ uint64_t module_arena_bytes()
 	return parse_u64(f, text);
 }
 
+uint64_t module_budget_sleepable()
+{
+	std::string f = "/sys/module/kinfer/parameters/budget_sleepable", text;
+	if (!read_attr(f, text))
+		throw KernelError("cannot read " + f + ": " + errno_name(errno));
+	return parse_u64(f, text);
+}
+
+std::pair<int, uint32_t> model_last_error(const std::string &name)
+{
+	std::string err, node;
+	if (!read_attr(path("models/" + name + "/last_error"), err) ||
+	    !read_attr(path("models/" + name + "/last_error_node"), node))
+		return {0, 0};
+	return {atoi(err.c_str()), (uint32_t)strtoul(node.c_str(), nullptr, 10)};
+}
+
 bool model_registered(const std::string &name)
 {
 	struct stat st;

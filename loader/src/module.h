@@ -20,6 +20,10 @@ constexpr const char *kSysfsRoot = "/sys/kernel/kinfer";
 // Throws KernelError "kinfer.ko is not loaded ..." when the module is absent.
 void require_module();
 uint64_t module_arena_bytes();
+// The module parameter budget_sleepable: work one run of a loaded model may spend.
+uint64_t module_budget_sleepable();
+// errno of a model's last failed run and the node it failed at (0, 0 if none).
+std::pair<int, uint32_t> model_last_error(const std::string &name);
 bool model_registered(const std::string &name);
 std::vector<std::string> registered_models();
 // Every readable attribute of /sys/kernel/kinfer/models/<name>/.

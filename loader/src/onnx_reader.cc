@@ -99,68 +99,104 @@ std::string dtype_name(int32_t dtype)
 	return "data type " + std::to_string(dtype);
 }
 
-template <typename T, typename Repeated>
-static bool decode_values(const onnx::TensorProto &t, const Repeated &typed, uint64_t n,
-			  std::vector<T> &out, std::string &error)
+namespace {
+
+std::string count_error(const onnx::TensorProto &t, uint64_t have, uint64_t need, const char *what)
 {
-	if (t.has_raw_data()) {
-		const std::string &raw = t.raw_data();
-		if (raw.size() != n * sizeof(T)) {
-			error = "holds " + std::to_string(raw.size()) + " bytes of raw data but its shape " +
-				shape_str(Shape(t.dims().begin(), t.dims().end())) + " needs " +
-				std::to_string(n * sizeof(T));
-			return false;
-		}
-		out.resize(n);
-		std::memcpy(out.data(), raw.data(), raw.size());
-		return true;
-	}
-	if ((uint64_t)typed.size() != n) {
-		error = "holds " + std::to_string(typed.size()) + " values but its shape " +
-			shape_str(Shape(t.dims().begin(), t.dims().end())) + " needs " + std::to_string(n);
+	return "holds " + std::to_string(have) + " " + what + " but its shape " +
+	       shape_str(Shape(t.dims().begin(), t.dims().end())) + " needs " + std::to_string(need);
+}
+
+// Raw little-endian bytes of n elements of `esize` bytes.
+bool decode_raw(const onnx::TensorProto &t, uint64_t n, size_t esize, HostTensor &out,
+		std::string &error)
+{
+	const std::string &raw = t.raw_data();
+	if (raw.size() != n * esize) {
+		error = count_error(t, raw.size(), n * esize, "bytes of raw data");
 		return false;
 	}
-	out.assign(typed.begin(), typed.end());
+	out.data.assign(raw.begin(), raw.end());
 	return true;
 }
 
-TensorData decode_tensor(const onnx::TensorProto &t, bool double_to_float)
+template <typename To, typename Repeated>
+bool decode_typed(const onnx::TensorProto &t, const Repeated &typed, uint64_t n, HostTensor &out,
+		  std::string &error)
 {
-	TensorData d;
-	d.dtype = t.data_type();
-	d.shape.assign(t.dims().begin(), t.dims().end());
+	if ((uint64_t)typed.size() != n) {
+		error = count_error(t, typed.size(), n, "values");
+		return false;
+	}
+	out.data.resize(n * sizeof(To));
+	To *p = out.as<To>();
+	for (uint64_t i = 0; i < n; i++)
+		p[i] = (To)typed.Get((int)i);
+	return true;
+}
+
+} // namespace
+
+Decoded decode_tensor(const onnx::TensorProto &t, bool double_to_float)
+{
+	Decoded d;
+	HostTensor &h = d.t;
+	h.shape.assign(t.dims().begin(), t.dims().end());
 	if (t.data_location() == onnx::TensorProto::EXTERNAL) {
 		d.error = "uses external data, which kinfer does not support";
 		return d;
 	}
-	for (int64_t dim : d.shape)
+	for (int64_t dim : h.shape)
 		if (dim <= 0) {
-			d.error = "has shape " + shape_str(d.shape) + " (dimensions must be positive)";
+			d.error = "has shape " + shape_str(h.shape) +
+				  " (dimensions must be positive; empty tensors are not supported)";
 			return d;
 		}
-	uint64_t n = shape_numel(d.shape);
+	uint64_t n = shape_numel(h.shape);
 	if (n == 0) {
 		d.error = "is larger than " + std::to_string(kMaxTensorBytes >> 20) + " MiB";
 		return d;
 	}
-	switch (d.dtype) {
+	bool raw = t.has_raw_data();
+	switch (t.data_type()) {
 	case onnx::TensorProto::FLOAT:
-		decode_values(t, t.float_data(), n, d.f, d.error);
+		h.dtype = DType::f32;
+		raw ? decode_raw(t, n, 4, h, d.error) : decode_typed<float>(t, t.float_data(), n, h, d.error);
+		break;
+	case onnx::TensorProto::INT32:
+		h.dtype = DType::i32;
+		raw ? decode_raw(t, n, 4, h, d.error) : decode_typed<int32_t>(t, t.int32_data(), n, h, d.error);
 		break;
 	case onnx::TensorProto::INT64:
-		decode_values(t, t.int64_data(), n, d.i, d.error);
+		h.dtype = DType::i64;
+		raw ? decode_raw(t, n, 8, h, d.error) : decode_typed<int64_t>(t, t.int64_data(), n, h, d.error);
+		break;
+	case onnx::TensorProto::BOOL:
+		h.dtype = DType::boolean;
+		if (raw ? decode_raw(t, n, 1, h, d.error)
+			: decode_typed<uint8_t>(t, t.int32_data(), n, h, d.error))
+			for (uint8_t &b : h.data)
+				b = b != 0;
 		break;
 	case onnx::TensorProto::DOUBLE:
 		if (double_to_float) {
-			std::vector<double> v;
-			if (decode_values(t, t.double_data(), n, v, d.error))
-				d.f.assign(v.begin(), v.end());
+			HostTensor dbl;
+			if (raw ? decode_raw(t, n, 8, dbl, d.error)
+				: decode_typed<double>(t, t.double_data(), n, dbl, d.error)) {
+				h.dtype = DType::f32;
+				h.data.resize(n * 4);
+				for (uint64_t i = 0; i < n; i++)
+					h.as<float>()[i] = (float)dbl.as<double>()[i];
+			}
 			break;
 		}
 		/* fall through */
 	default:
-		d.error = "has data type " + dtype_name(d.dtype) + "; only float32 is supported";
+		d.error = "has data type " + dtype_name(t.data_type()) +
+			  "; kinfer supports float32, int32, int64 and bool";
 	}
+	if (!d.error.empty())
+		h.data.clear();
 	return d;
 }
 

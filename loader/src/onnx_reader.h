@@ -2,6 +2,7 @@
 // Stage 1: read an ONNX file into onnx::ModelProto.
 #pragma once
 
+#include "dtype.h"
 #include "shape.h"
 
 #include <onnx/onnx_pb.h>
@@ -28,20 +29,18 @@ std::string read_file(const std::string &path, uint64_t max_bytes);
 
 namespace kinfer {
 
-// A TensorProto decoded to host values.  `error` is non-empty when the
+// A TensorProto decoded to a host tensor.  `error` is non-empty when the
 // tensor cannot be used (unsupported type, external data, size mismatch);
-// decoding never throws so unused bad initializers can be tolerated.
-struct TensorData {
-	Shape shape;
-	int32_t dtype = 0;		// onnx::TensorProto::DataType
-	std::vector<float> f;		// FLOAT (and DOUBLE when converted)
-	std::vector<int64_t> i;		// INT64
+// decoding never throws, so bad initializers nobody uses can be tolerated.
+struct Decoded {
+	HostTensor t;
 	std::string error;
 };
 
-// Decode FLOAT and INT64 tensors (DOUBLE too, converted to float, when
-// `double_to_float`).  Every element count is checked against the dims.
-TensorData decode_tensor(const onnx::TensorProto &t, bool double_to_float = false);
+// FLOAT, INT32, INT64 and BOOL tensors; DOUBLE converted to float32 when
+// `double_to_float` (test data).  Every element count is checked against
+// the dims, and the dims against kMaxTensorBytes.
+Decoded decode_tensor(const onnx::TensorProto &t, bool double_to_float = false);
 
 // "FLOAT", "INT32", ...
 std::string dtype_name(int32_t dtype);

@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include "error.h"
+#include "ops.h"
 
 #include <algorithm>
 #include <cstring>
@@ -25,41 +26,50 @@ bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 
 void compute_lifetimes(const Lowered &l, Plan &p)
 {
-	size_t n = l.tensors.size();
+	size_t n = l.storages.size();
 	p.first.assign(n, -1);
 	p.last.assign(n, -1);
 	for (size_t i = 0; i < l.ops.size(); i++) {
-		const LOp &op = l.ops[i];
-		for (int t : {op.in0, op.in1})
-			if (t >= 0)
-				p.last[t] = std::max(p.last[t], (int)i);
-		if (op.out >= 0 && p.first[op.out] < 0)
-			p.first[op.out] = (int)i;
+		for (const LRef &r : l.ops[i].in)
+			if (r.kind == LRef::Kind::arena)
+				p.last[r.index] = std::max(p.last[r.index], (int)i);
+		for (const LRef &r : l.ops[i].out)
+			if (r.kind == LRef::Kind::arena && p.first[r.index] < 0)
+				p.first[r.index] = (int)i;
 	}
-	for (size_t t = 0; t < n; t++)
+	for (size_t t = 0; t < n; t++) {
+		if (p.first[t] < 0)	// read but never written: live from the start
+			p.first[t] = 0;
 		p.last[t] = std::max(p.last[t], p.first[t]);
+	}
 }
 
-// The tensor `t` may share with (its producer's in0), or -1.
+// The storage `t` may share with (its producer's in-place input), or -1.
 int in_place_partner(const Lowered &l, const Plan &p, int t)
 {
-	if (p.first[t] < 0)
-		return -1;
 	const LOp &op = l.ops[p.first[t]];
-	if (!op_in_place_ok(op.op) || op.in0 < 0 || op.in0 == op.in1)
+	int i = op_inplace_input(op);
+	if (i < 0 || op.out[0].kind != LRef::Kind::arena || op.out[0].index != t)
 		return -1;
-	int s = op.in0;
-	if (p.last[s] != p.first[t] || l.tensors[s].bytes != l.tensors[t].bytes)
+	const LRef &in = op.in[i];
+	if (in.kind != LRef::Kind::arena || in.index == t || in.byte_off || op.out[0].byte_off)
+		return -1;
+	for (size_t j = 0; j < op.in.size(); j++)
+		if ((int)j != i && op.in[j].kind == LRef::Kind::arena && op.in[j].index == in.index)
+			return -1;	// also read as another operand
+	int s = in.index;
+	if (p.last[s] != p.first[t] || l.storages[s].bytes != l.storages[t].bytes ||
+	    in.bytes() != l.storages[s].bytes)
 		return -1;
 	return s;
 }
 
-bool fits(const Lowered &l, const Plan &p, const std::vector<bool> &placed, int t,
-	  uint64_t off, int except)
+bool fits(const Lowered &l, const Plan &p, const std::vector<bool> &placed, int t, uint64_t off,
+	  int except)
 {
-	for (size_t u = 0; u < l.tensors.size(); u++)
+	for (size_t u = 0; u < l.storages.size(); u++)
 		if (placed[u] && (int)u != except && lifetimes_overlap(p, t, (int)u) &&
-		    ranges_overlap(off, l.tensors[t].bytes, p.offset[u], l.tensors[u].bytes))
+		    ranges_overlap(off, l.storages[t].bytes, p.offset[u], l.storages[u].bytes))
 			return false;
 	return true;
 }
@@ -67,28 +77,27 @@ bool fits(const Lowered &l, const Plan &p, const std::vector<bool> &placed, int 
 uint64_t first_fit(const Lowered &l, const Plan &p, const std::vector<bool> &placed, int t)
 {
 	std::vector<int> live;
-	for (size_t u = 0; u < l.tensors.size(); u++)
+	for (size_t u = 0; u < l.storages.size(); u++)
 		if (placed[u] && lifetimes_overlap(p, t, (int)u))
 			live.push_back((int)u);
-	std::sort(live.begin(), live.end(),
-		  [&](int a, int b) { return p.offset[a] < p.offset[b]; });
+	std::sort(live.begin(), live.end(), [&](int a, int b) { return p.offset[a] < p.offset[b]; });
 	uint64_t off = 0;
 	for (int u : live) {
-		if (off + l.tensors[t].bytes <= p.offset[u])
+		if (off + l.storages[t].bytes <= p.offset[u])
 			break;
-		off = std::max(off, align_up(p.offset[u] + l.tensors[u].bytes));
+		off = std::max(off, align_up(p.offset[u] + l.storages[u].bytes));
 	}
 	return off;
 }
 
-void place_tensors(const Lowered &l, Plan &p)
+void place_storages(const Lowered &l, Plan &p)
 {
-	size_t n = l.tensors.size();
+	size_t n = l.storages.size();
 	std::vector<int> order(n);
 	std::iota(order.begin(), order.end(), 0);
 	std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-		if (l.tensors[a].bytes != l.tensors[b].bytes)
-			return l.tensors[a].bytes > l.tensors[b].bytes;
+		if (l.storages[a].bytes != l.storages[b].bytes)
+			return l.storages[a].bytes > l.storages[b].bytes;
 		return p.first[a] < p.first[b];
 	});
 	p.offset.assign(n, 0);
@@ -101,11 +110,12 @@ void place_tensors(const Lowered &l, Plan &p)
 			off = p.offset[s];
 		else
 			off = first_fit(l, p, placed, t);
-		if (off + l.tensors[t].bytes > UINT32_MAX)
+		if (off + l.storages[t].bytes > UINT32_MAX)
 			throw ModelError(l.file + ": the arena would exceed 4 GiB");
 		p.offset[t] = (uint32_t)off;
 		placed[t] = true;
-		end = std::max(end, off + l.tensors[t].bytes);
+		end = std::max(end, off + l.storages[t].bytes);
+		p.naive_bytes += align_up(l.storages[t].bytes);
 	}
 	p.arena_bytes = (uint32_t)align_up(std::max<uint64_t>(end, kArenaAlign));
 }
@@ -127,24 +137,68 @@ void place_io(const Lowered &l, Plan &p)
 	p.io_bytes = (uint32_t)std::max<uint64_t>(off, kArenaAlign);
 }
 
-kinfer_node make_node(const Lowered &l, const Plan &p, const LOp &op)
+void put(std::vector<uint8_t> &buf, const void *p, size_t n)
 {
-	kinfer_node n;
-	std::memset(&n, 0, sizeof(n));
-	n.op = op.op;
-	if (op.in0 >= 0)
-		n.in0 = p.offset[op.in0];
-	if (op.in1 >= 0)
-		n.in1 = p.offset[op.in1];
-	if (op.out >= 0)
-		n.out = p.offset[op.out];
-	if (op.op == KINFER_OP_INPUT)
-		n.io_off = p.input_io_off[op.io];
-	else if (op.op == KINFER_OP_OUTPUT)
-		n.io_off = p.output_io_off[op.io];
-	std::memcpy(n.dims, op.dims, sizeof(n.dims));
-	(void)l;
-	return n;
+	const uint8_t *b = static_cast<const uint8_t *>(p);
+	buf.insert(buf.end(), b, b + n);
+}
+
+kinfer_tensor encode_ref(const Lowered &l, const Plan &p, const LOp &op, const LRef &r)
+{
+	kinfer_tensor t;
+	std::memset(&t, 0, sizeof(t));
+	if (!r.present())
+		return t;
+	if (r.shape.size() > KINFER_MAX_RANK)
+		throw ModelError(l.file + ": a tensor of rank " + std::to_string(r.shape.size()) +
+				 " (" + shape_str(r.shape) + ") is more than the kernel's " +
+				 std::to_string(KINFER_MAX_RANK));
+	t.dtype = (uint8_t)r.dtype;
+	t.rank = (uint8_t)r.shape.size();
+	for (size_t i = 0; i < r.shape.size(); i++)
+		t.dims[i] = (uint32_t)r.shape[i];
+	std::vector<BindRef> binds = op_binds(op);
+	uint64_t off = r.byte_off;
+	if (r.kind == LRef::Kind::arena) {
+		t.buf = KINFER_BUF_ARENA;
+		off += p.offset[r.index];
+	} else {
+		BindRef b{r.kind, r.kind == LRef::Kind::io ? -1 : r.index};
+		t.buf = (uint8_t)(KINFER_BUF_BIND0 +
+				  (std::find(binds.begin(), binds.end(), b) - binds.begin()));
+		if (r.kind == LRef::Kind::io)
+			off += op.op == KINFER_OP_INPUT ? p.input_io_off.at(r.index)
+							 : p.output_io_off.at(r.index);
+	}
+	t.off = (uint32_t)off;
+	return t;
+}
+
+void encode_nodes(const Lowered &l, Plan &p)
+{
+	for (const LOp &op : l.ops) {
+		size_t n = op.in.size() + op.out.size();
+		if (n > KINFER_MAX_TENSORS || op_binds(op).size() > KINFER_MAX_BINDS)
+			throw std::logic_error(l.file + ": internal error: " + op_name(op.op) +
+					       " has too many operands");
+		kinfer_node node;
+		std::memset(&node, 0, sizeof(node));
+		node.op = (uint16_t)op.op;
+		node.n_in = (uint8_t)op.in.size();
+		node.n_out = (uint8_t)op.out.size();
+		node.attr_bytes = (uint16_t)op.attr.size();
+		node.size = (uint16_t)(sizeof(node) + n * sizeof(kinfer_tensor) + op.attr.size());
+		if (node.size > KINFER_MAX_NODE_BYTES)
+			throw std::logic_error(l.file + ": internal error: node too large");
+		p.node_off.push_back((uint32_t)p.nodes.size());
+		put(p.nodes, &node, sizeof(node));
+		for (const std::vector<LRef> *refs : {&op.in, &op.out})
+			for (const LRef &r : *refs) {
+				kinfer_tensor t = encode_ref(l, p, op, r);
+				put(p.nodes, &t, sizeof(t));
+			}
+		put(p.nodes, op.attr.data(), op.attr.size());
+	}
 }
 
 } // namespace
@@ -153,69 +207,58 @@ Plan plan_model(const Lowered &l)
 {
 	Plan p;
 	compute_lifetimes(l, p);
-	place_tensors(l, p);
+	place_storages(l, p);
 	place_io(l, p);
-	for (const LOp &op : l.ops)
-		p.nodes.push_back(make_node(l, p, op));
+	encode_nodes(l, p);
 	return p;
 }
 
 uint32_t plan_config_bytes(const Plan &p)
 {
-	return (uint32_t)(sizeof(kinfer_plan) + p.nodes.size() * sizeof(kinfer_node));
+	return (uint32_t)(sizeof(kinfer_plan) + p.nodes.size());
 }
 
 std::vector<uint8_t> plan_config(const Plan &p, uint32_t model_id)
 {
-	std::vector<uint8_t> buf(plan_config_bytes(p), 0);
+	std::vector<uint8_t> buf;
 	kinfer_plan hdr;
 	std::memset(&hdr, 0, sizeof(hdr));
 	hdr.magic = KINFER_PLAN_MAGIC;
 	hdr.abi_version = KINFER_ABI_VERSION;
 	hdr.model_id = model_id;
-	hdr.n_nodes = (uint32_t)p.nodes.size();
+	hdr.n_nodes = (uint32_t)p.node_off.size();
+	hdr.nodes_bytes = (uint32_t)p.nodes.size();
 	hdr.arena_bytes = p.arena_bytes;
 	hdr.io_bytes = p.io_bytes;
-	std::memcpy(buf.data(), &hdr, sizeof(hdr));
-	if (!p.nodes.empty())
-		std::memcpy(buf.data() + sizeof(hdr), p.nodes.data(),
-			    p.nodes.size() * sizeof(kinfer_node));
+	hdr.work = p.work;
+	put(buf, &hdr, sizeof(hdr));
+	put(buf, p.nodes.data(), p.nodes.size());
 	return buf;
 }
 
 std::string plan_verify(const Lowered &l, const Plan &p)
 {
-	size_t n = l.tensors.size();
+	size_t n = l.storages.size();
 	for (size_t t = 0; t < n; t++) {
-		const std::string name = "tensor '" + l.tensors[t].name + "'";
+		const std::string name = "storage '" + l.storages[t].name + "'";
 		if (p.offset[t] % kArenaAlign)
 			return name + " is not 16-byte aligned";
-		if ((uint64_t)p.offset[t] + l.tensors[t].bytes > p.arena_bytes)
+		if ((uint64_t)p.offset[t] + l.storages[t].bytes > p.arena_bytes)
 			return name + " ends beyond the arena";
 	}
 	for (size_t a = 0; a < n; a++)
 		for (size_t b = a + 1; b < n; b++) {
 			if (!lifetimes_overlap(p, (int)a, (int)b) ||
-			    !ranges_overlap(p.offset[a], l.tensors[a].bytes, p.offset[b],
-					    l.tensors[b].bytes))
+			    !ranges_overlap(p.offset[a], l.storages[a].bytes, p.offset[b],
+					    l.storages[b].bytes))
 				continue;
-			int x = (int)a, y = (int)b;
-			bool ok = (in_place_partner(l, p, y) == x || in_place_partner(l, p, x) == y) &&
+			bool ok = (in_place_partner(l, p, (int)b) == (int)a ||
+				   in_place_partner(l, p, (int)a) == (int)b) &&
 				  p.offset[a] == p.offset[b];
 			if (!ok)
-				return "tensors '" + l.tensors[a].name + "' and '" + l.tensors[b].name +
+				return "storages '" + l.storages[a].name + "' and '" + l.storages[b].name +
 				       "' are alive at the same time and overlap";
 		}
-	for (size_t i = 0; i < l.ops.size(); i++) {
-		const LOp &op = l.ops[i];
-		if (op.out < 0 || op_in_place_ok(op.op))
-			continue;
-		for (int in : {op.in0, op.in1})
-			if (in >= 0 && ranges_overlap(p.offset[in], l.tensors[in].bytes,
-						      p.offset[op.out], l.tensors[op.out].bytes))
-				return std::string("op ") + std::to_string(i) + " (" + op_name(op.op) +
-				       ") writes over its input";
-	}
 	std::vector<std::pair<uint64_t, uint64_t>> io;
 	for (size_t i = 0; i < l.inputs.size(); i++)
 		io.emplace_back(p.input_io_off[i], l.inputs[i].bytes);

@@ -143,6 +143,33 @@ NpyHeader parse_header(const std::string &h, const std::string &file)
 	return r;
 }
 
+DType npy_dtype(const std::string &descr)
+{
+	if (descr == "<f4" || descr == "<f8")
+		return DType::f32;
+	if (descr == "<i4")
+		return DType::i32;
+	if (descr == "<i8")
+		return DType::i64;
+	if (descr == "|b1")
+		return DType::boolean;
+	return DType::none;
+}
+
+std::string npy_descr(DType t)
+{
+	switch (t) {
+	case DType::i32:
+		return "<i4";
+	case DType::i64:
+		return "<i8";
+	case DType::boolean:
+		return "|b1";
+	default:
+		return "<f4";
+	}
+}
+
 } // namespace
 
 Tensor parse_npy(const std::string &bytes, const std::string &file)
@@ -170,14 +197,11 @@ Tensor parse_npy(const std::string &bytes, const std::string &file)
 	if (header.empty() || header.back() != '\n')
 		throw InputError(file + ": invalid .npy header: it must end with a newline");
 	NpyHeader h = parse_header(header, file);
-	size_t item;
-	if (h.descr == "<f4")
-		item = 4;
-	else if (h.descr == "<f8")
-		item = 8;
-	else
-		throw InputError(file + ": dtype '" + h.descr +
-				 "' is not supported (use little-endian float32 '<f4' or float64 '<f8')");
+	DType type = npy_dtype(h.descr);
+	size_t item = h.descr == "<f8" ? 8 : dtype_size(type);
+	if (type == DType::none)
+		throw InputError(file + ": dtype '" + h.descr + "' is not supported (use '<f4', '<f8', "
+				 "'<i4', '<i8' or '|b1')");
 	if (h.fortran)
 		throw InputError(file + ": Fortran-order arrays are not supported (save in C order)");
 	uint64_t n = h.shape.empty() ? 1 : shape_numel(h.shape);
@@ -189,17 +213,21 @@ Tensor parse_npy(const std::string &bytes, const std::string &file)
 				 std::to_string(n * item) + " data bytes but the file has " +
 				 std::to_string(bytes.size() - data) + " (truncated or corrupt)");
 	Tensor t;
+	t.dtype = type;
 	t.shape = h.shape;
-	t.data.resize(n);
-	if (item == 4) {
-		std::memcpy(t.data.data(), bytes.data() + data, n * 4);
+	if (h.descr != "<f8") {
+		t.data.assign(bytes.begin() + (ptrdiff_t)data, bytes.end());
 	} else {
+		t.data.resize(n * 4);
 		for (uint64_t k = 0; k < n; k++) {
 			double d;
 			std::memcpy(&d, bytes.data() + data + k * 8, 8);
-			t.data[k] = (float)d;
+			t.as<float>()[k] = (float)d;
 		}
 	}
+	if (type == DType::boolean)
+		for (uint8_t &b : t.data)
+			b = b != 0;
 	return t;
 }
 
@@ -210,7 +238,8 @@ std::string format_npy(const Tensor &t)
 		shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "") +
 			 (i + 1 < t.shape.size() ? " " : "");
 	shape += ")";
-	std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+	std::string dict = "{'descr': '" + npy_descr(t.dtype) +
+			   "', 'fortran_order': False, 'shape': " + shape + ", }";
 	// Pad so that magic + version + length + header is a multiple of 64.
 	size_t total = kMagicLen + 2 + 2 + dict.size() + 1;
 	size_t pad = (64 - total % 64) % 64;
@@ -221,7 +250,7 @@ std::string format_npy(const Tensor &t)
 	out += (char)(header.size() & 0xff);
 	out += (char)(header.size() >> 8);
 	out += header;
-	out.append(reinterpret_cast<const char *>(t.data.data()), t.data.size() * sizeof(float));
+	out.append(reinterpret_cast<const char *>(t.data.data()), t.data.size());
 	return out;
 }
 
@@ -246,13 +275,10 @@ Tensor parse_tensor_pb(const std::string &bytes, const std::string &file)
 	onnx::TensorProto tp;
 	if (bytes.empty() || !tp.ParseFromString(bytes))
 		throw InputError(file + ": not a serialized ONNX TensorProto (empty, truncated or corrupt)");
-	TensorData d = decode_tensor(tp, true);
+	Decoded d = decode_tensor(tp, true);
 	if (!d.error.empty())
 		throw InputError(file + ": tensor " + d.error);
-	if (d.f.empty())
-		throw InputError(file + ": tensor has data type " + dtype_name(d.dtype) +
-				 "; only float32 (or float64) inputs are supported");
-	return Tensor{d.shape, std::move(d.f)};
+	return std::move(d.t);
 }
 
 Tensor read_tensor_pb(const std::string &path)

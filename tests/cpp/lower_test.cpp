@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "naming.h"
 #include "onnx_builders.h"
+#include "ops.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,152 +16,99 @@ static std::vector<std::string> op_names(const Lowered &l)
 	return r;
 }
 
-TEST_CASE("MatMul + Add(bias) fuse into DENSE", "[lower]")
+static kinfer_attr_matmul matmul_attr(const LOp &op)
+{
+	kinfer_attr_matmul a;
+	REQUIRE(op.attr.size() == sizeof(a));
+	std::memcpy(&a, op.attr.data(), sizeof(a));
+	return a;
+}
+
+TEST_CASE("MatMul + Add(bias) + Relu lower to one MATMUL", "[lower]")
 {
 	Lowered l = mlp(4, 8, 3).lowered();
-	REQUIRE(op_names(l) == std::vector<std::string>{"INPUT", "DENSE", "RELU", "DENSE", "OUTPUT"});
+	REQUIRE(op_names(l) == std::vector<std::string>{"INPUT", "MATMUL", "MATMUL", "OUTPUT"});
 	const LOp &d0 = l.ops[1];
-	REQUIRE(d0.dims[0] == 1);
-	REQUIRE(d0.dims[1] == 4);
-	REQUIRE(d0.dims[2] == 8);
-	REQUIRE(l.weights[d0.w0].name == "params/Dense_0/kernel");
-	REQUIRE(l.weights[d0.w1].name == "params/Dense_0/bias");
-	REQUIRE(d0.onnx_nodes == std::vector<std::string>{"Dense_0/MatMul", "Dense_0/Add"});
-	REQUIRE(l.ops[2].onnx_nodes == std::vector<std::string>{"act"});
+	REQUIRE(d0.in.size() == 3);
+	REQUIRE(d0.in[0].kind == LRef::Kind::arena);
+	REQUIRE(d0.in[0].shape == Shape{1, 4});
+	REQUIRE(l.weights[d0.in[1].index].name == "params/Dense_0/kernel");
+	REQUIRE(l.weights[d0.in[2].index].name == "params/Dense_0/bias");
+	REQUIRE(d0.out[0].shape == Shape{1, 8});
+	REQUIRE(matmul_attr(d0).act == KINFER_OP_RELU);
+	REQUIRE(matmul_attr(d0).beta.f == 1.0f);
+	REQUIRE(d0.onnx_nodes == std::vector<std::string>{"Dense_0/MatMul", "Dense_0/Add", "act"});
+	REQUIRE(matmul_attr(l.ops[2]).act == 0);
 	REQUIRE(l.weights.size() == 4);
-	REQUIRE(l.inputs.size() == 1);
-	REQUIRE(l.outputs.size() == 1);
 	REQUIRE(l.outputs[0].bytes == 12);
+	// Bind order: the kernel, then the bias.
+	std::vector<BindRef> binds = op_binds(d0);
+	REQUIRE(binds.size() == 2);
+	REQUIRE(binds[0].index == d0.in[1].index);
+	REQUIRE(op_binds(l.ops[0]).size() == 1);	// INPUT binds io
+	REQUIRE(op_binds(l.ops[0])[0].kind == LRef::Kind::io);
 }
 
-TEST_CASE("MatMul whose output has two readers is not fused", "[lower]")
-{
-	ModelBuilder b;
-	b.input("x", {1, 2}).output("y", {1, 3}).output("h", {1, 3});
-	b.init("W", {2, 3}, std::vector<float>(6, 1.0f));
-	b.init("b", {3}, {1, 2, 3});
-	b.node("MatMul", {"x", "W"}, {"h"}, "mm");
-	b.node("Add", {"h", "b"}, {"y"}, "add");
-	Lowered l = b.lowered();
-	REQUIRE(op_names(l) ==
-		std::vector<std::string>{"INPUT", "MATMUL", "ADD_CONST", "OUTPUT", "OUTPUT"});
-	REQUIRE(l.ops[2].dims[0] == 3);
-	REQUIRE(l.ops[2].dims[1] == 3);
-}
-
-TEST_CASE("Add/Mul with constants and activations", "[lower]")
+TEST_CASE("elementwise ops keep both operands and their shapes", "[lower]")
 {
 	ModelBuilder b;
 	b.input("x", {2, 4}).input("z", {4}).output("y", {2, 4});
 	b.init("s", {1}, {2.0f});
-	b.node("Mul", {"s", "x"}, {"a"}, "scale");	// constant first: still MUL_CONST
-	b.node("Add", {"z", "a"}, {"c"}, "addz");	// smaller first: swapped
-	b.node("Sigmoid", {"c"}, {"d"});
-	b.node("Tanh", {"d"}, {"e"});
-	b.node("Mul", {"e", "e"}, {"y"}, "sq");
+	b.node("Mul", {"s", "x"}, {"a"}, "scale");	// constant first
+	b.node("Add", {"z", "a"}, {"c"}, "addz");	// smaller first
+	b.node("Sigmoid", {"c"}, {"y"});
 	Lowered l = b.lowered();
-	REQUIRE(op_names(l) == std::vector<std::string>{"INPUT", "INPUT", "MUL_CONST", "ADD", "SIGMOID",
-							 "TANH", "MUL", "OUTPUT"});
-	const LOp &add = l.ops[3];
-	REQUIRE(l.tensors[add.in0].name == "a");
-	REQUIRE(l.tensors[add.in1].name == "z");
-	REQUIRE(add.dims[0] == 8);
-	REQUIRE(add.dims[1] == 4);
-	REQUIRE(l.ops[2].dims[1] == 1);
+	REQUIRE(op_names(l) ==
+		std::vector<std::string>{"INPUT", "INPUT", "MUL", "ADD", "SIGMOID", "OUTPUT"});
+	const LOp &mul = l.ops[2];
+	REQUIRE(mul.in[0].kind == LRef::Kind::weight);
+	REQUIRE(mul.in[0].shape == Shape{1});
+	REQUIRE(mul.in[1].shape == Shape{2, 4});
+	REQUIRE(l.ops[3].in[0].shape == Shape{4});
+	REQUIRE(op_inplace_input(l.ops[3]) == 1);	// y replaces the [2,4] operand
 }
 
-TEST_CASE("layout-only ops alias their input", "[lower]")
-{
-	ModelBuilder b;
-	b.input("x", {2, 3}).output("y", {6});
-	b.init_i64("shape", {1}, {6});
-	b.node("Identity", {"x"}, {"a"});
-	b.node("Flatten", {"a"}, {"f"});
-	b.node("Reshape", {"f", "shape"}, {"r"});
-	b.node("Relu", {"r"}, {"y"});
-	Lowered l = b.lowered();
-	REQUIRE(op_names(l) == std::vector<std::string>{"INPUT", "RELU", "OUTPUT"});
-	REQUIRE(l.ops[1].in0 == l.ops[0].out);
-	REQUIRE(l.tensors.size() == 2);
-}
-
-TEST_CASE("Gemm with transB, alpha and a bias row lowers to DENSE", "[lower]")
+TEST_CASE("a constant B^T is stored transposed", "[lower]")
 {
 	ModelBuilder b;
 	b.input("x", {1, 2}).output("y", {1, 3});
-	b.init("W", {3, 2}, {1, 2, 3, 4, 5, 6});	// [N,K]
-	b.init("C", {3}, {1, 1, 1});
-	auto &g = b.node("Gemm", {"x", "W", "C"}, {"y"}, "gemm");
-	ModelBuilder::attr_int(g, "transB", 1);
-	ModelBuilder::attr_float(g, "alpha", 2.0f);
+	b.init("W", {3, 2}, {1, 2, 3, 4, 5, 6});
+	ModelBuilder::attr_int(b.node("Gemm", {"x", "W"}, {"y"}, "g"), "transB", 1);
 	Lowered l = b.lowered();
-	REQUIRE(op_names(l) == std::vector<std::string>{"INPUT", "DENSE", "OUTPUT"});
-	const LWeight &w = l.weights[l.ops[1].w0];
-	REQUIRE(w.name == "W.T.scaled");
-	REQUIRE(w.shape == Shape{2, 3});
-	REQUIRE(w.data == std::vector<float>{2, 6, 10, 4, 8, 12});
-	REQUIRE(l.weights[l.ops[1].w1].name == "C");
-}
-
-TEST_CASE("Gemm with a full C matrix lowers to MATMUL + ADD_CONST", "[lower]")
-{
-	ModelBuilder b;
-	b.input("x", {2, 2}).output("y", {2, 2});
-	b.init("W", {2, 2}, {1, 0, 0, 1});
-	b.init("C", {2, 1}, {10, 20});
-	b.node("Gemm", {"x", "W", "C"}, {"y"}, "gemm");
-	Lowered l = b.lowered();
-	REQUIRE(op_names(l) == std::vector<std::string>{"INPUT", "MATMUL", "ADD_CONST", "OUTPUT"});
-	const LWeight &c = l.weights[l.ops[2].w0];
-	REQUIRE(c.data == std::vector<float>{10, 10, 20, 20});
-	REQUIRE(l.ops[1].onnx_nodes == l.ops[2].onnx_nodes);
-}
-
-TEST_CASE("batched MatMul flattens leading dimensions into rows", "[lower]")
-{
-	ModelBuilder b;
-	b.input("x", {2, 3, 4}).output("y", {2, 3, 5});
-	b.init("W", {4, 5}, std::vector<float>(20, 0.5f));
-	b.node("MatMul", {"x", "W"}, {"y"});
-	Lowered l = b.lowered();
-	REQUIRE(l.ops[1].op == KINFER_OP_MATMUL);
-	REQUIRE(l.ops[1].dims[0] == 6);
-	REQUIRE(l.ops[1].dims[1] == 4);
-	REQUIRE(l.ops[1].dims[2] == 5);
-	REQUIRE(l.ops[1].onnx_nodes == std::vector<std::string>{"MatMul#0"});
+	REQUIRE(l.weights.size() == 1);
+	REQUIRE(l.weights[0].name == "W.T");
+	REQUIRE(l.weights[0].source == "W.T");
+	REQUIRE(l.weights[0].t.shape == Shape{2, 3});
+	REQUIRE(l.weights[0].t.floats() == std::vector<float>{1, 3, 5, 2, 4, 6});
+	REQUIRE(matmul_attr(l.ops[1]).trans_b == 0);
 }
 
 TEST_CASE("shared initializers get one weight", "[lower]")
 {
 	ModelBuilder b;
 	b.input("x", {1, 2}).output("y", {1, 2});
-	b.init("W", {2, 2}, {1, 2, 3, 4});
-	b.node("MatMul", {"x", "W"}, {"a"});
-	b.node("MatMul", {"a", "W"}, {"y"});
-	REQUIRE(b.lowered().weights.size() == 1);
+	b.init("W", {2, 2}, {1, 0, 0, 1});
+	b.node("MatMul", {"x", "W"}, {"h"});
+	b.node("Tanh", {"h"}, {"t"});
+	b.node("MatMul", {"t", "W"}, {"y"});
+	Lowered l = b.lowered();
+	REQUIRE(l.weights.size() == 1);
+	REQUIRE(l.ops[1].in[1].index == l.ops[2].in[1].index);
 }
 
-TEST_CASE("Constant nodes feed Reshape and constant operands", "[lower]")
+TEST_CASE("the registry names every op and its kfunc", "[lower][registry]")
 {
-	ModelBuilder b;
-	b.input("x", {2, 2}).output("y", {4});
-	auto &shape = b.node("Constant", {}, {"shape"}, "c_shape");
-	auto *a = shape.add_attribute();
-	a->set_name("value_ints");
-	a->set_type(onnx::AttributeProto::INTS);
-	a->add_ints(4);
-	auto &k = b.node("Constant", {}, {"k"}, "c_k");
-	auto *f = k.add_attribute();
-	f->set_name("value_float");
-	f->set_type(onnx::AttributeProto::FLOAT);
-	f->set_f(3.0f);
-	b.node("Reshape", {"x", "shape"}, {"r"});
-	b.node("Mul", {"r", "k"}, {"y"});
-	Lowered l = b.lowered();
-	REQUIRE(op_names(l) == std::vector<std::string>{"INPUT", "MUL_CONST", "OUTPUT"});
-	REQUIRE(l.weights.size() == 1);
-	REQUIRE(l.weights[0].name == "k");
-	REQUIRE(l.weights[0].data == std::vector<float>{3.0f});
+	std::vector<KernelOp> ops = kernel_ops();
+	REQUIRE(!ops.empty());
+	for (const KernelOp &k : ops) {
+		INFO(k.name);
+		REQUIRE(kernel_op(k.id) != nullptr);
+		REQUIRE(op_kfunc(k.id) == std::string("kinfer_") + k.name);
+		REQUIRE(op_name(k.id).size() == std::string(k.name).size());
+	}
+	REQUIRE(op_name(KINFER_OP_MATMUL) == "MATMUL");
+	REQUIRE(kernel_op(3) == nullptr);	// DENSE, retired with ABI 1
+	REQUIRE(kernel_op(KINFER_OP_LIMIT) == nullptr);
 }
 
 TEST_CASE("kernel map names and pin paths derive from initializer names", "[lower][naming]")
@@ -182,7 +130,9 @@ TEST_CASE("kernel map names and pin paths derive from initializer names", "[lowe
 	REQUIRE(model_name_from_path("/x/my model.onnx") == "my_model");
 
 	Lowered l;
-	auto add = [&](const std::string &n) { l.weights.push_back(LWeight{n, n, {1}, {0.0f}}); };
+	auto add = [&](const std::string &n) {
+		l.weights.push_back(LWeight{n, n, HostTensor::from_floats({1}, {0.0f})});
+	};
 	add("params/Dense_0/kernel");
 	add("../etc/passwd");
 	add("a");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kinfer_math.h"
+#include "onnx_builders.h"
 
 namespace {
 
@@ -227,8 +228,8 @@ TEST_CASE("relu", "[math][relu]")
 
 TEST_CASE("dense computed in tiles is bit-identical to one call", "[math][dense]")
 {
-	// kmod/ops/dense.c tiles rows too large for one FPU section: bias
-	// copy, then k-blocks in order, n-blocks within; same sum order.
+	// Rows may be computed in tiles (column blocks of MATMUL units, k
+	// blocks): the same sum order for every element.
 	std::mt19937 rng(5);
 	const size_t k = 37, n = 23, kbs[] = { 1, 5, 37 }, nbs[] = { 1, 4, 23 };
 	auto x = random_vec(k, rng);
@@ -243,7 +244,7 @@ TEST_CASE("dense computed in tiles is bit-identical to one call", "[math][dense]
 
 			for (size_t l0 = 0; l0 < k; l0 += kb)
 				for (size_t j0 = 0; j0 < n; j0 += nb)
-					kinfer_math_dense_acc(y.data() + j0, x.data() + l0,
+					kinfer_math_dense_acc(y.data() + j0, x.data() + l0, 1,
 							      w.data() + l0 * n + j0,
 							      std::min(kb, k - l0),
 							      std::min(nb, n - j0), n);
@@ -312,7 +313,8 @@ TEST_CASE("softmax matches a double reference", "[math][softmax]")
 		auto x = random_vec(m * n, rng, 4.0f);
 		std::vector<float> y(m * n);
 
-		kinfer_math_softmax(y.data(), x.data(), m, n);
+		for (size_t r = 0; r < m; r++)
+			kinfer_math_softmax(y.data() + r * n, x.data() + r * n, n, 1);
 		for (size_t r = 0; r < m; r++) {
 			double max = x[r * n], sum = 0, ysum = 0;
 
@@ -338,14 +340,14 @@ TEST_CASE("softmax edge cases", "[math][softmax]")
 	SECTION("large inputs do not overflow") {
 		float x[3] = { 1000.0f, 1001.0f, 1002.0f };
 
-		kinfer_math_softmax(y, x, 1, 3);
+		kinfer_math_softmax(y, x, 3, 1);
 		CHECK(y[2] == Approx(0.66524096f).epsilon(1e-6));
 		CHECK(y[0] == Approx(0.09003057f).epsilon(1e-5));
 	}
 	SECTION("-Inf entries get 0") {
 		float x[3] = { -kInf, 0.0f, 0.0f };
 
-		kinfer_math_softmax(y, x, 1, 3);
+		kinfer_math_softmax(y, x, 3, 1);
 		CHECK(y[0] == 0.0f);
 		CHECK(y[1] == 0.5f);
 	}
@@ -354,7 +356,7 @@ TEST_CASE("softmax edge cases", "[math][softmax]")
 			float x[3] = { 1.0f, 2.0f, 3.0f };
 
 			x[pos] = kNaN;
-			kinfer_math_softmax(y, x, 1, 3);
+			kinfer_math_softmax(y, x, 3, 1);
 			for (float v : y)
 				CHECK(std::isnan(v));
 		}
@@ -362,64 +364,74 @@ TEST_CASE("softmax edge cases", "[math][softmax]")
 	SECTION("+Inf makes the row NaN, like numpy") {
 		float x[3] = { 1.0f, kInf, 3.0f };
 
-		kinfer_math_softmax(y, x, 1, 3);
+		kinfer_math_softmax(y, x, 3, 1);
 		for (float v : y)
 			CHECK(std::isnan(v));
 	}
 	SECTION("rows are independent") {
 		float x[6] = { 0, 0, 0, 1, kNaN, 1 }, z[6];
 
-		kinfer_math_softmax(z, x, 2, 3);
+		kinfer_math_softmax(z, x, 3, 1);
+		kinfer_math_softmax(z + 3, x + 3, 3, 1);
 		CHECK(z[0] == Approx(1.0 / 3));
 		CHECK(std::isnan(z[4]));
 	}
+	SECTION("a strided row equals the contiguous one") {
+		float x[6] = { 1, 9, 2, 9, 3, 9 }, z[6] = { 0 }, c[3], xc[3] = { 1, 2, 3 };
+
+		kinfer_math_softmax(z, x, 3, 2);
+		kinfer_math_softmax(c, xc, 3, 1);
+		CHECK(z[0] == c[0]);
+		CHECK(z[2] == c[1]);
+		CHECK(z[4] == c[2]);
+		CHECK(z[1] == 0.0f);	// other rows untouched
+	}
 }
 
-TEST_CASE("add and mul broadcast the trailing operand", "[math][eltwise]")
+TEST_CASE("add and mul broadcast like numpy, checked with Eigen", "[math][eltwise]")
 {
+	// a [r, c] with b [c] (rows) and b [r, 1] (columns), through the
+	// binary class's broadcast walk.
 	std::mt19937 rng(17);
-	const size_t shapes[][2] = { { 12, 12 }, { 12, 4 }, { 12, 1 }, { 7, 7 },
-				     { 1000, 10 } };
+	const int64_t shapes[][2] = { { 3, 4 }, { 12, 1 }, { 1, 7 }, { 100, 10 } };
 
 	for (const auto &s : shapes) {
-		size_t n = s[0], nb = s[1];
-		auto a = random_vec(n, rng), b = random_vec(nb, rng);
-		std::vector<float> sum(n), prod(n);
+		int64_t r = s[0], c = s[1];
+		auto a = random_vec(r * c, rng), brow = random_vec(c, rng), bcol = random_vec(r, rng);
+		kinfer_test::ModelBuilder m;
+		m.input("a", {r, c}).input("br", {c}).input("bc", {r, 1});
+		m.output("s", {r, c}).output("p", {r, c});
+		m.node("Add", {"a", "br"}, {"s"});
+		m.node("Mul", {"bc", "a"}, {"p"});
+		auto out = kinfer_test::run_model(m, {kinfer_test::F({r, c}, a), kinfer_test::F({c}, brow),
+						      kinfer_test::F({r, 1}, bcol)});
+		std::vector<float> sum = out[0].floats(), prod = out[1].floats();
 
-		kinfer_math_add(sum.data(), a.data(), n, b.data(), nb);
-		kinfer_math_mul(prod.data(), a.data(), n, b.data(), nb);
+		Eigen::Map<const RowMatrix> A(a.data(), r, c);
+		Eigen::Map<const Eigen::RowVectorXf> BR(brow.data(), c);
+		Eigen::Map<const Eigen::VectorXf> BC(bcol.data(), r);
+		RowMatrix rs = A.rowwise() + BR;
+		RowMatrix rp = A.array().colwise() * BC.array();
 
-		// Eigen: view a as [n/nb, nb] rows, add b to every row.
-		Eigen::Map<const RowMatrix> A(a.data(), n / nb, nb);
-		Eigen::Map<const Eigen::RowVectorXf> B(b.data(), nb);
-		RowMatrix rs = A.rowwise() + B;
-		RowMatrix rp = A.array().rowwise() * B.array();
-
-		INFO("n=" << n << " nb=" << nb);
-		for (size_t i = 0; i < n; i++) {
-			REQUIRE(sum[i] == rs(i / nb, i % nb));
-			REQUIRE(prod[i] == rp(i / nb, i % nb));
+		INFO("r=" << r << " c=" << c);
+		for (int64_t i = 0; i < r * c; i++) {
+			REQUIRE(sum[i] == rs(i / c, i % c));
+			REQUIRE(prod[i] == rp(i / c, i % c));
 		}
-
-		// In place, and with the second operand equal to the output.
-		auto c = a;
-		kinfer_math_add(c.data(), c.data(), n, b.data(), nb);
-		REQUIRE(c == sum);
-		c = a;
-		kinfer_math_mul(c.data(), c.data(), n, c.data(), n);
-		for (size_t i = 0; i < n; i++)
-			REQUIRE(c[i] == a[i] * a[i]);
 	}
 }
 
 TEST_CASE("add and mul propagate NaN", "[math][eltwise]")
 {
-	float a[2] = { kNaN, 1.0f }, b[1] = { 2.0f }, y[2];
-
-	kinfer_math_add(y, a, 2, b, 1);
+	kinfer_test::ModelBuilder m;
+	m.input("a", {2}).output("s", {2}).output("p", {2});
+	m.init("b", {1}, {2.0f});
+	m.node("Add", {"a", "b"}, {"s"});
+	m.node("Mul", {"a", "b"}, {"p"});
+	auto out = kinfer_test::run_model(m, {kinfer_test::F({2}, {kNaN, 1.0f})});
+	std::vector<float> y = out[0].floats(), z = out[1].floats();
 	CHECK(std::isnan(y[0]));
 	CHECK(y[1] == 3.0f);
-	kinfer_math_mul(y, a, 2, b, 1);
-	CHECK(std::isnan(y[0]));
-	CHECK(y[1] == 2.0f);
+	CHECK(std::isnan(z[0]));
+	CHECK(z[1] == 2.0f);
 }

@@ -3,10 +3,12 @@
 #pragma once
 
 #include "compile.h"
+#include "exec.h"
+#include "import.h"
 #include "lower.h"
 #include "onnx_reader.h"
+#include "passes.h"
 #include "plan.h"
-#include "validate.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -125,17 +127,45 @@ public:
 		a->set_type(onnx::AttributeProto::FLOAT);
 		a->set_f(v);
 	}
+	static void attr_ints(onnx::NodeProto &n, const std::string &name,
+			      const std::vector<int64_t> &v)
+	{
+		auto *a = n.add_attribute();
+		a->set_name(name);
+		a->set_type(onnx::AttributeProto::INTS);
+		for (int64_t x : v)
+			a->add_ints(x);
+	}
+	static void attr_string(onnx::NodeProto &n, const std::string &name, const std::string &v)
+	{
+		auto *a = n.add_attribute();
+		a->set_name(name);
+		a->set_type(onnx::AttributeProto::STRING);
+		a->set_s(v);
+	}
 
 	onnx::ModelProto &model() { return m_; }
 	std::string bytes() const { return m_.SerializeAsString(); }
 
+	// Imported only: no pass has run.
+	kinfer::Graph imported(const std::string &file = "model.onnx") const
+	{
+		return kinfer::import_model(m_, file);
+	}
+	// After every pass.
 	kinfer::Graph graph(const std::string &file = "model.onnx") const
 	{
-		return kinfer::validate_model(m_, file);
+		kinfer::Graph g = imported(file);
+		kinfer::run_passes(g);
+		return g;
 	}
 	kinfer::Lowered lowered(const std::string &file = "model.onnx") const
 	{
 		return kinfer::lower_graph(graph(file));
+	}
+	kinfer::Compiled compiled(const std::string &file = "model.onnx") const
+	{
+		return kinfer::compile_proto(m_, file, "test");
 	}
 
 private:
@@ -176,6 +206,20 @@ inline ModelBuilder mlp(int64_t in, int64_t hidden, int64_t out, const std::stri
 	b.node("MatMul", {"h2", "params/Dense_1/kernel"}, {"h3"}, "Dense_1/MatMul");
 	b.node("Add", {"h3", "params/Dense_1/bias"}, {"y"}, "Dense_1/Add");
 	return b;
+}
+
+// A float32 host tensor.
+inline kinfer::HostTensor F(const Shape &shape, const std::vector<float> &v)
+{
+	return kinfer::HostTensor::from_floats(shape, v);
+}
+
+// Compile and run a model in userspace with the kernel's own code.
+inline std::vector<kinfer::HostTensor> run_model(const ModelBuilder &b,
+						 const std::vector<kinfer::HostTensor> &in)
+{
+	kinfer::Compiled c = b.compiled();
+	return kinfer::plan_run(c.lowered, c.plan, in);
 }
 
 // A temporary file removed on destruction.

@@ -38,7 +38,7 @@ TEST_CASE("truncated models are rejected", "[onnx_reader]")
 		bool rejected = false;
 		try {
 			onnx::ModelProto m = parse_model(part, "cut.onnx");
-			validate_model(m, "cut.onnx");
+			compile_proto(m, "cut.onnx", "cut");
 		} catch (const ModelError &e) {
 			rejected = std::string(e.what()).find("cut.onnx") == 0;
 		}
@@ -71,14 +71,21 @@ TEST_CASE("tensor decoding checks element counts", "[onnx_reader]")
 	t.add_dims(3);
 	for (int i = 0; i < 5; i++)
 		t.add_float_data((float)i);
-	TensorData d = decode_tensor(t);
+	Decoded d = decode_tensor(t);
 	REQUIRE_THAT(d.error, Contains("holds 5 values") && Contains("[2,3]"));
 	t.add_float_data(5.0f);
 	d = decode_tensor(t);
 	REQUIRE(d.error.empty());
-	REQUIRE(d.f.size() == 6);
-	t.set_data_type(onnx::TensorProto::INT32);
-	REQUIRE_THAT(decode_tensor(t).error, Contains("INT32"));
+	REQUIRE(d.t.numel() == 6);
+	t.set_data_type(onnx::TensorProto::UINT8);
+	REQUIRE_THAT(decode_tensor(t).error, Contains("UINT8"));
+	t.set_data_type(onnx::TensorProto::BOOL);
+	t.clear_float_data();
+	for (int i = 0; i < 6; i++)
+		t.add_int32_data(i % 3);
+	d = decode_tensor(t);
+	REQUIRE(d.t.dtype == DType::boolean);
+	REQUIRE(d.t.ints() == std::vector<int64_t>{0, 1, 1, 0, 1, 1});
 }
 
 TEST_CASE("names that are not UTF-8 are refused and never printed raw", "[onnx_reader]")

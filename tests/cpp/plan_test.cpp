@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "error.h"
+#include "exec.h"
 #include "onnx_builders.h"
+#include "ops.h"
 
 #include <catch2/catch.hpp>
 
@@ -11,27 +13,28 @@ using namespace kinfer_test;
 using Catch::Matchers::Contains;
 
 // Independent exhaustive check: walk the ops in order and, at each op, make
-// sure every tensor alive there occupies a byte range no other live tensor
-// uses (an elementwise op's output may coincide exactly with its dying in0).
+// sure every storage alive there occupies a byte range no other live one
+// uses (an op's output 0 may coincide exactly with its dying in-place input).
 static void check_no_overlap(const Lowered &l, const Plan &p)
 {
 	for (size_t i = 0; i < l.ops.size(); i++) {
 		std::vector<int> live;
-		for (size_t t = 0; t < l.tensors.size(); t++)
+		for (size_t t = 0; t < l.storages.size(); t++)
 			if (p.first[t] <= (int)i && (int)i <= p.last[t])
 				live.push_back((int)t);
 		for (size_t a = 0; a < live.size(); a++)
 			for (size_t b = a + 1; b < live.size(); b++) {
 				int x = live[a], y = live[b];
-				uint64_t xs = p.offset[x], xe = xs + l.tensors[x].bytes;
-				uint64_t ys = p.offset[y], ye = ys + l.tensors[y].bytes;
+				uint64_t xs = p.offset[x], xe = xs + l.storages[x].bytes;
+				uint64_t ys = p.offset[y], ye = ys + l.storages[y].bytes;
 				if (xs >= ye || ys >= xe)
 					continue;
 				const LOp &op = l.ops[i];
-				bool in_place = op_in_place_ok(op.op) && op.out >= 0 && xs == ys &&
-						((op.in0 == x && op.out == y) || (op.in0 == y && op.out == x)) &&
-						op.in1 != op.in0;
-				INFO("op " << i << ": " << l.tensors[x].name << " and " << l.tensors[y].name);
+				int k = op_inplace_input(op);
+				bool in_place = k >= 0 && xs == ys && !op.out.empty() &&
+						((op.in[k].index == x && op.out[0].index == y) ||
+						 (op.in[k].index == y && op.out[0].index == x));
+				INFO("op " << i << ": " << l.storages[x].name << " and " << l.storages[y].name);
 				REQUIRE(in_place);
 			}
 	}
@@ -41,82 +44,87 @@ static void check_plan(const Lowered &l, const Plan &p)
 {
 	REQUIRE(plan_verify(l, p).empty());
 	check_no_overlap(l, p);
-	for (size_t t = 0; t < l.tensors.size(); t++) {
+	for (size_t t = 0; t < l.storages.size(); t++) {
 		REQUIRE(p.offset[t] % 16 == 0);
-		REQUIRE(p.offset[t] + l.tensors[t].bytes <= p.arena_bytes);
+		REQUIRE(p.offset[t] + l.storages[t].bytes <= p.arena_bytes);
 	}
 	REQUIRE(p.arena_bytes % 16 == 0);
-	REQUIRE(p.nodes.size() == l.ops.size());
+	REQUIRE(p.node_off.size() == l.ops.size());
+	REQUIRE(p.arena_bytes <= p.naive_bytes + 16);
 }
 
-TEST_CASE("MLP plan: in-place activation, buffer reuse, alignment", "[plan]")
+TEST_CASE("MLP plan: buffer reuse, alignment, the kernel accepts it", "[plan]")
 {
-	Lowered l = mlp(4, 8, 3, "Relu").lowered();
-	Plan p = plan_model(l);
-	check_plan(l, p);
-	// RELU runs in place over the first DENSE output.
-	const LOp &relu = l.ops[2];
-	REQUIRE(p.offset[relu.out] == p.offset[relu.in0]);
-	// The input buffer is dead after DENSE 0 and reused later.
-	const LOp &in = l.ops[0];
-	const LOp &d1 = l.ops[3];
-	REQUIRE(p.offset[d1.out] == p.offset[in.out]);
-	// Arena: x (16) + h (32) = 48 bytes, no more.
-	REQUIRE(p.arena_bytes == 48);
+	Compiled c = mlp(4, 8, 3, "Tanh", 5).compiled();
+	check_plan(c.lowered, c.plan);
+	// x [5,4] dies at the first MATMUL; the second MATMUL's output reuses it.
+	const Lowered &l = c.lowered;
+	REQUIRE(c.plan.offset[l.ops[2].out[0].index] == c.plan.offset[l.ops[0].out[0].index]);
 }
 
-TEST_CASE("DENSE/SOFTMAX outputs never alias inputs", "[plan]")
+TEST_CASE("in-place elementwise ops share their input's bytes", "[plan]")
 {
 	ModelBuilder b;
-	b.input("x", {1, 4}).output("y", {1, 4});
-	b.init("W", {4, 4}, std::vector<float>(16, 0.25f));
-	b.node("MatMul", {"x", "W"}, {"a"});
-	b.node("Softmax", {"a"}, {"y"});
-	Lowered l = b.lowered();
-	Plan p = plan_model(l);
-	check_plan(l, p);
-	for (const LOp &op : l.ops)
-		if (op.op == KINFER_OP_MATMUL || op.op == KINFER_OP_SOFTMAX)
-			REQUIRE(p.offset[op.out] != p.offset[op.in0]);
+	b.input("x", {2, 8}).output("y", {2, 8});
+	b.init("W", {8, 8}, std::vector<float>(64, 0.5f));
+	b.node("MatMul", {"x", "W"}, {"h"}, "mm");
+	b.node("Sigmoid", {"h"}, {"s"}, "sig");	// fused into the MATMUL
+	b.node("Tanh", {"s"}, {"y"}, "tanh");	// in place
+	Compiled c = b.compiled();
+	check_plan(c.lowered, c.plan);
+	const LOp &t = c.lowered.ops[2];
+	REQUIRE(op_name(t.op) == "TANH");
+	REQUIRE(c.plan.offset[t.in[0].index] == c.plan.offset[t.out[0].index]);
 }
 
-TEST_CASE("plan nodes carry offsets, dims and io layout", "[plan]")
+TEST_CASE("plan bytes: header, nodes, tensors and attributes", "[plan]")
 {
-	ModelBuilder b;
-	b.input("x", {1, 3}).input("z", {1, 3}).output("y", {1, 3}).output("w", {1, 3});
-	b.node("Add", {"x", "z"}, {"y"});
-	b.node("Relu", {"z"}, {"w"});
-	Lowered l = b.lowered();
-	Plan p = plan_model(l);
-	check_plan(l, p);
-	REQUIRE(p.input_io_off == std::vector<uint32_t>{0, 16});
-	REQUIRE(p.output_io_off == std::vector<uint32_t>{32, 48});
-	REQUIRE(p.io_bytes == 64);
-	REQUIRE(p.nodes[0].op == KINFER_OP_INPUT);
-	REQUIRE(p.nodes[0].io_off == 0);
-	REQUIRE(p.nodes[0].dims[0] == 12);
-	REQUIRE(p.nodes.back().op == KINFER_OP_OUTPUT);
-	REQUIRE(p.nodes.back().io_off == 48);
-	// z is read by RELU after ADD, so ADD must not write over it.
-	const LOp &add = l.ops[2];
-	REQUIRE(p.offset[add.out] != p.offset[add.in1]);
-
-	std::vector<uint8_t> cfg = plan_config(p, 7);
-	REQUIRE(cfg.size() == sizeof(kinfer_plan) + p.nodes.size() * sizeof(kinfer_node));
+	Compiled c = mlp(4, 8, 3).compiled();
+	const Plan &p = c.plan;
+	std::vector<uint8_t> buf = plan_config(p, 7);
+	REQUIRE(buf.size() == plan_config_bytes(p));
 	kinfer_plan hdr;
-	std::memcpy(&hdr, cfg.data(), sizeof(hdr));
+	std::memcpy(&hdr, buf.data(), sizeof(hdr));
 	REQUIRE(hdr.magic == KINFER_PLAN_MAGIC);
 	REQUIRE(hdr.abi_version == KINFER_ABI_VERSION);
 	REQUIRE(hdr.model_id == 7);
-	REQUIRE(hdr.n_nodes == p.nodes.size());
+	REQUIRE(hdr.n_nodes == c.lowered.ops.size());
+	REQUIRE(hdr.nodes_bytes == p.nodes.size());
 	REQUIRE(hdr.arena_bytes == p.arena_bytes);
-	REQUIRE(hdr.io_bytes == p.io_bytes);
+	REQUIRE(hdr.work == p.work);
+
+	// Node 1: MATMUL, 3 inputs, 1 output, the matmul attribute block.
+	kinfer_node n;
+	std::memcpy(&n, p.nodes.data() + p.node_off[1], sizeof(n));
+	REQUIRE(n.op == KINFER_OP_MATMUL);
+	REQUIRE(n.n_in == 3);
+	REQUIRE(n.n_out == 1);
+	REQUIRE(n.attr_bytes == sizeof(kinfer_attr_matmul));
+	REQUIRE(n.size == sizeof(n) + 4 * sizeof(kinfer_tensor) + sizeof(kinfer_attr_matmul));
+	kinfer_tensor t[4];
+	std::memcpy(t, p.nodes.data() + p.node_off[1] + sizeof(n), sizeof(t));
+	REQUIRE(t[0].buf == KINFER_BUF_ARENA);
+	REQUIRE(t[0].dtype == KINFER_DTYPE_FLOAT32);
+	REQUIRE(t[0].rank == 2);
+	REQUIRE(t[0].dims[1] == 4);
+	REQUIRE(t[1].buf == KINFER_BUF_BIND0);		// the kernel
+	REQUIRE(t[2].buf == KINFER_BUF_BIND0 + 1);	// the bias
+	REQUIRE(t[1].off == 0);
+	REQUIRE(t[3].buf == KINFER_BUF_ARENA);
+	REQUIRE(t[3].off == p.offset[c.lowered.ops[1].out[0].index]);
+
+	// INPUT reads the io buffer at the input's io offset.
+	std::memcpy(&n, p.nodes.data(), sizeof(n));
+	std::memcpy(t, p.nodes.data() + sizeof(n), 2 * sizeof(kinfer_tensor));
+	REQUIRE(n.op == KINFER_OP_INPUT);
+	REQUIRE(t[0].buf == KINFER_BUF_BIND0);
+	REQUIRE(t[0].off == p.input_io_off[0]);
 }
 
-TEST_CASE("random deep graphs plan without overlap", "[plan]")
+TEST_CASE("random deep graphs plan without overlap and run", "[plan]")
 {
-	// A chain with skip connections of varied widths: many tensors with
-	// overlapping lifetimes.  Deterministic pseudo-random choices.
+	// A chain with skip connections: many storages with overlapping
+	// lifetimes.  Deterministic pseudo-random choices.
 	uint32_t seed = 12345;
 	auto rnd = [&](uint32_t n) {
 		seed = seed * 1103515245u + 12345u;
@@ -131,7 +139,7 @@ TEST_CASE("random deep graphs plan without overlap", "[plan]")
 		for (int i = 0; i < n_nodes; i++) {
 			std::string out = "t" + std::to_string(i);
 			const std::string &src = names[rnd((uint32_t)names.size())];
-			switch (rnd(4)) {
+			switch (rnd(5)) {
 			case 0:
 				b.node("Relu", {src}, {out});
 				break;
@@ -140,6 +148,9 @@ TEST_CASE("random deep graphs plan without overlap", "[plan]")
 				break;
 			case 2:
 				b.node("Softmax", {src}, {out});
+				break;
+			case 3:
+				b.node("Mul", {src, src}, {out});
 				break;
 			default: {
 				std::string w = "W" + std::to_string(i);
@@ -150,10 +161,11 @@ TEST_CASE("random deep graphs plan without overlap", "[plan]")
 			names.push_back(out);
 		}
 		b.output(names.back(), {1, width});
-		Lowered l = b.lowered();
-		Plan p = plan_model(l);
 		INFO("trial " << trial);
-		check_plan(l, p);
+		Compiled c = b.compiled();	// plan_check: the kernel's checks pass
+		check_plan(c.lowered, c.plan);
+		std::vector<float> x(width, 0.5f);
+		REQUIRE(plan_run(c.lowered, c.plan, {F({1, width}, x)}).size() == 1);
 	}
 }
 

@@ -38,33 +38,41 @@ static std::string floats(std::initializer_list<float> v)
 TEST_CASE("npy round trip", "[tensor_io]")
 {
 	for (Shape s : {Shape{}, Shape{3}, Shape{2, 3}, Shape{1, 2, 1}}) {
-		Tensor t;
-		t.shape = s;
 		uint64_t n = s.empty() ? 1 : shape_numel(s);
-		for (uint64_t i = 0; i < n; i++)
-			t.data.push_back(0.5f * (float)i - 1.0f);
-		std::string bytes = format_npy(t);
-		REQUIRE((bytes.size() - t.data.size() * 4) % 64 == 0);
-		Tensor r = parse_npy(bytes, "t.npy");
-		REQUIRE(r.shape == t.shape);
-		REQUIRE(r.data == t.data);
+		std::vector<float> v;
+		std::vector<int64_t> iv;
+		for (uint64_t i = 0; i < n; i++) {
+			v.push_back(0.5f * (float)i - 1.0f);
+			iv.push_back((int64_t)i * 1000000007LL - 3);
+		}
+		for (const Tensor &t : {F(s, v), HostTensor::from_ints(DType::i64, s, iv),
+					HostTensor::from_ints(DType::i32, s, iv),
+					HostTensor::from_ints(DType::boolean, s, iv)}) {
+			std::string bytes = format_npy(t);
+			REQUIRE((bytes.size() - t.data.size()) % 64 == 0);
+			Tensor r = parse_npy(bytes, "t.npy");
+			REQUIRE(r.dtype == t.dtype);
+			REQUIRE(r.shape == t.shape);
+			REQUIRE(r.data == t.data);
+		}
 	}
-	Tensor one{{2}, {1, 2}};
-	REQUIRE(format_npy(one).find("'shape': (2,)") != std::string::npos);
+	REQUIRE(format_npy(F({2}, {1, 2})).find("'shape': (2,)") != std::string::npos);
+	REQUIRE(format_npy(HostTensor::from_ints(DType::i64, {1}, {1})).find("'<i8'") != std::string::npos);
 }
 
 TEST_CASE("npy v2 headers, float64 conversion, key order", "[tensor_io]")
 {
 	Tensor t = parse_npy(npy("{'shape': (2,), 'fortran_order': False, 'descr': '<f4'}",
 				 floats({1.5f, -2})), "v1.npy");
-	REQUIRE(t.data == std::vector<float>{1.5f, -2});
+	REQUIRE(t.floats() == std::vector<float>{1.5f, -2});
 	t = parse_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }",
 			  floats({3, 4}), 2), "v2.npy");
 	REQUIRE(t.shape == Shape{1, 2});
 	double d[2] = {0.25, 8};
 	t = parse_npy(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
 			  std::string(reinterpret_cast<const char *>(d), 16)), "f8.npy");
-	REQUIRE(t.data == std::vector<float>{0.25f, 8});
+	REQUIRE(t.dtype == DType::f32);
+	REQUIRE(t.floats() == std::vector<float>{0.25f, 8});
 }
 
 TEST_CASE("malformed npy files are rejected with the cause", "[tensor_io]")
@@ -77,9 +85,9 @@ TEST_CASE("malformed npy files are rejected with the cause", "[tensor_io]")
 	REQUIRE_THROWS_WITH(parse_npy(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }",
 					  floats({1, 2})), "be.npy"),
 			    Contains("'>f4'"));
-	REQUIRE_THROWS_WITH(parse_npy(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }",
-					  floats({1, 2})), "int.npy"),
-			    Contains("'<i4' is not supported"));
+	REQUIRE_THROWS_WITH(parse_npy(npy("{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }",
+					  floats({1})), "u2.npy"),
+			    Contains("'<u2' is not supported"));
 	REQUIRE_THROWS_WITH(parse_npy(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }",
 					  floats({1, 2})), "f.npy"),
 			    Contains("Fortran"));
@@ -110,11 +118,14 @@ TEST_CASE("TensorProto .pb inputs", "[tensor_io]")
 	TempFile f(tp.SerializeAsString(), ".pb");
 	Tensor t = read_tensor(f.path());
 	REQUIRE(t.shape == Shape{1, 2});
-	REQUIRE(t.data == std::vector<float>{7, 8});
+	REQUIRE(t.floats() == std::vector<float>{7, 8});
 
 	tp.set_data_type(onnx::TensorProto::INT32);
-	REQUIRE_THROWS_WITH(parse_tensor_pb(tp.SerializeAsString(), "i.pb"),
-			    Contains("i.pb") && Contains("INT32"));
+	t = parse_tensor_pb(tp.SerializeAsString(), "i.pb");
+	REQUIRE(t.dtype == DType::i32);
+	tp.set_data_type(onnx::TensorProto::UINT16);
+	REQUIRE_THROWS_WITH(parse_tensor_pb(tp.SerializeAsString(), "u.pb"),
+			    Contains("u.pb") && Contains("UINT16"));
 	REQUIRE_THROWS_WITH(parse_tensor_pb("", "e.pb"), Contains("not a serialized ONNX TensorProto"));
 }
 

@@ -128,8 +128,9 @@ def assert_close(got, want):
 def test_inspect_text(tmp_path):
     p = save(tmp_path, mlp_model())
     r = kinfer("inspect", p, check=EXIT_OK)
-    assert "DENSE" in r.stdout and "kinfer_dense" in r.stdout
-    assert "Dense_0/MatMul, Dense_0/Add" in r.stdout
+    assert "MATMUL" in r.stdout and "kinfer_matmul" in r.stdout
+    assert "Dense_0/MatMul, Dense_0/Add, relu" in r.stdout
+    assert "if no two tensors shared memory" in r.stdout
     assert "/sys/fs/bpf/kinfer/model/weights/params/Dense_0/kernel" in r.stdout
 
 
@@ -137,9 +138,10 @@ def test_inspect_json(tmp_path):
     p = save(tmp_path, mlp_model(act="Softmax"))
     m = json.loads(kinfer("inspect", p, "--name", "clf", "--json", check=EXIT_OK).stdout)
     assert m["model"] == "clf"
-    assert [n["op"] for n in m["nodes"]] == ["INPUT", "DENSE", "RELU", "DENSE", "SOFTMAX", "OUTPUT"]
-    assert [n["kfunc"] for n in m["nodes"]][1] == "kinfer_dense"
-    assert m["nodes"][1]["onnx_nodes"] == ["Dense_0/MatMul", "Dense_0/Add"]
+    assert [n["op"] for n in m["nodes"]] == ["INPUT", "MATMUL", "MATMUL", "SOFTMAX", "OUTPUT"]
+    assert [n["kfunc"] for n in m["nodes"]][1] == "kinfer_matmul"
+    assert m["nodes"][1]["onnx_nodes"] == ["Dense_0/MatMul", "Dense_0/Add", "relu"]
+    assert m["nodes"][1]["binds"] == ["params/Dense_0/kernel", "params/Dense_0/bias"]
     weights = {mp["weight"]: mp for mp in m["maps"] if mp["role"] == "weight"}
     k = weights["params/Dense_0/kernel"]
     assert k["name"] == "Dense_0.kernel"
@@ -150,10 +152,15 @@ def test_inspect_json(tmp_path):
     assert m["inputs"] == [{"name": "x", "shape": [2, 5], "dtype": "float32",
                             "io_offset": 0, "bytes": 40}]
     assert m["outputs"][0]["io_offset"] == 48
-    assert m["plan_bytes"] == 32 + 48 * len(m["nodes"])
+    # Header, then per node 16 bytes, 48 per tensor and its attributes.
+    tensors = sum(len(n["in"]) + len(n["out"]) for n in m["nodes"])
+    attrs = 32 + 32 + 8     # two matmul blocks, one softmax axis
+    assert m["plan_bytes"] == 56 + 16 * len(m["nodes"]) + 48 * tensors + attrs
     assert m["prog"]["name"] == "kinfer_clf"
-    # RELU runs in place over the first DENSE output.
-    assert m["nodes"][2]["in0"]["offset"] == m["nodes"][2]["out"]["offset"]
+    assert m["work"] > 0
+    assert m["arena_bytes"] <= m["arena_naive_bytes"]
+    # SOFTMAX runs in place over the second MATMUL's output.
+    assert m["nodes"][3]["in"][0]["offset"] == m["nodes"][3]["out"][0]["offset"]
 
 
 # ------------------------------------------------------ run --reference
@@ -184,7 +191,7 @@ def test_reference_add_mul_two_inputs(tmp_path):
            "--output", tmp_path / "y.npy", check=EXIT_OK)
     assert_close(np.load(tmp_path / "y.npy"), ort_run(p, {"x": x, "z": z})[0])
     ops = [n["op"] for n in json.loads(kinfer("inspect", p, "--json").stdout)["nodes"]]
-    assert ops == ["INPUT", "INPUT", "DENSE", "MUL_CONST", "ADD", "TANH", "MUL", "OUTPUT"]
+    assert ops == ["INPUT", "INPUT", "MATMUL", "MUL", "ADD", "TANH", "MUL", "OUTPUT"]
 
 
 def test_reference_gemm_and_reshape(tmp_path):
@@ -257,26 +264,29 @@ def test_wrong_weight_shape_message(tmp_path):
     p = tmp_path / "bad.onnx"
     p.write_bytes(m.SerializeToString())    # onnx.save would run no checks either
     r = kinfer("inspect", p, check=EXIT_INVALID)
-    assert ("node 3 'Dense_1/MatMul' (MatMul): weight 'params/Dense_1/kernel' has shape [12,4] "
-            "but input has 16 columns") in r.stderr
+    assert ("node 3 'Dense_1/MatMul' (MatMul): operands [2,16] and [12,4] do not multiply "
+            "(inner dimensions 16 and 12)") in r.stderr
 
 
 def test_wrong_input_shape(tmp_path):
     p = save(tmp_path, mlp_model())
     np.save(tmp_path / "x.npy", np.ones((5, 2), np.float32))
     r = kinfer("run", "--reference", p, "--input", tmp_path / "x.npy", check=EXIT_INVALID)
-    assert "shape [5,2] does not match input 'x' [2,5]" in r.stderr
+    assert "float32[5,2] does not match input 'x' float32[2,5]" in r.stderr
 
 
 def test_wrong_input_count_and_dtype(tmp_path):
     p = save(tmp_path, mlp_model())
     np.save(tmp_path / "x.npy", np.ones((2, 5), np.float32))
     np.save(tmp_path / "i.npy", np.ones((2, 5), np.int32))
+    np.save(tmp_path / "u.npy", np.ones((2, 5), np.uint16))
     r = kinfer("run", "--reference", p, "-i", tmp_path / "x.npy", "-i", tmp_path / "x.npy",
                check=EXIT_INVALID)
     assert "takes 1 input(s)" in r.stderr
     r = kinfer("run", "--reference", p, "-i", tmp_path / "i.npy", check=EXIT_INVALID)
-    assert "'<i4' is not supported" in r.stderr
+    assert "int32[2,5] does not match input 'x' float32[2,5]" in r.stderr
+    r = kinfer("run", "--reference", p, "-i", tmp_path / "u.npy", check=EXIT_INVALID)
+    assert "'<u2' is not supported" in r.stderr
 
 
 def test_missing_files(tmp_path):
@@ -379,7 +389,7 @@ def test_kernel_show_list_unload(tmp_path, loaded):
     assert m["module"]["id"] == str(m["model_id"])
     assert any(mp["pin"].endswith("/weights/params/Dense_1/bias") for mp in m["maps"])
     text = kinfer("show", "t_show", check=EXIT_OK).stdout
-    assert "kinfer_dense" in text and "id " in text
+    assert "kinfer_matmul" in text and "id " in text
     names = [e["name"] for e in json.loads(kinfer("list", "--json", check=EXIT_OK).stdout)]
     assert "t_show" in names
     assert "t_show" in kinfer("list", check=EXIT_OK).stdout
@@ -400,7 +410,7 @@ def test_kernel_run_errors(tmp_path, loaded):
     loaded(mlp_model(), "t_err")
     np.save(tmp_path / "bad.npy", np.ones((1, 5), np.float32))
     r = kinfer("run", "t_err", "--input", tmp_path / "bad.npy", check=EXIT_INVALID)
-    assert "does not match input 'x' [2,5]" in r.stderr
+    assert "does not match input 'x' float32[2,5]" in r.stderr
     r = kinfer("run", "t_missing", "--input", tmp_path / "bad.npy", check=EXIT_RUNTIME)
     assert "no model named 't_missing'" in r.stderr
 

@@ -20,13 +20,13 @@ from conftest import (BPFFS, FIXTURES, MODULE, SYSFS, dmesg_trouble, kinfer,
 MODELS = ["mlp_relu", "mlp_tanh", "mlp_big"]
 SAMPLES = 16
 
-# ONNX op -> the kfunc the loader must lower it to (MatMul+Add fuse to dense).
+# ONNX op -> the kfunc the loader must lower it to.  MatMul + Add (bias)
+# + an activation right after it fuse into one kinfer_matmul.
 KFUNC_OF_OP = {
-    "Relu": "kinfer_relu",
-    "Sigmoid": "kinfer_sigmoid",
-    "Tanh": "kinfer_tanh",
+    "MatMul": "kinfer_matmul",
     "Softmax": "kinfer_softmax",
 }
+FUSED_ACTIVATIONS = {"Relu", "Sigmoid", "Tanh"}
 
 
 def fixture(model: str) -> Path:
@@ -40,10 +40,10 @@ def expected_kfuncs(model_path: Path) -> list[str]:
     graph = onnx.load(str(model_path)).graph
     calls = ["kinfer_input"]
     for node in graph.node:
-        if node.op_type == "MatMul":
-            calls.append("kinfer_dense")
-        elif node.op_type in KFUNC_OF_OP:
+        if node.op_type in KFUNC_OF_OP:
             calls.append(KFUNC_OF_OP[node.op_type])
+        else:
+            assert node.op_type == "Add" or node.op_type in FUSED_ACTIVATIONS, node.op_type
     calls.append("kinfer_output")
     return calls
 
@@ -54,7 +54,7 @@ def show(model: str) -> dict:
 
 def test_module_inserts_cleanly(kernel_module: Path) -> None:
     assert (kernel_module / "version").read_text().strip()
-    assert (kernel_module / "abi_version").read_text().strip() == "1"
+    assert (kernel_module / "abi_version").read_text().strip() == "2"
     assert Path("/sys/kernel/btf/kinfer").exists(), "module BTF missing"
     assert list((kernel_module / "models").iterdir()) == []
     assert dmesg_trouble() == []
@@ -195,7 +195,7 @@ def test_wrong_input_shape_is_refused(tmp_path: Path) -> None:
     np.save(bad, np.zeros((3, 5), dtype=np.float32))
     proc = kinfer("run", "mlp_relu", "--input", str(bad), check=False)
     assert proc.returncode == 3, proc.stderr
-    assert "shape" in proc.stderr
+    assert "does not match input 'x' float32[1,16]" in proc.stderr
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -214,23 +214,23 @@ def test_nothing_left_and_rmmod_clean(kernel_module: Path) -> None:
     assert dmesg_trouble() == []
 
 
-def test_broadcast_period_longer_than_one_fpu_section(tmp_path: Path) -> None:
-    """ADD_CONST whose constant is longer than one FPU section (262144 floats).
+def test_broadcast_longer_than_one_fpu_section(tmp_path: Path) -> None:
+    """ADD broadcasting a constant longer than one FPU section (262144 floats).
 
-    The default 1 MiB arena cannot hold such an operand, so the module goes
-    back in with a 4 MiB arena. The kernel must split the period into
-    pieces; a float32 add is exact, so the result equals numpy's bit for bit.
+    The module goes back in with a small 4 MiB arena (a module parameter).
+    The kernel splits the add into sections that end mid-row; a float32 add
+    is exact, so the result equals numpy's bit for bit.
     """
     from onnx import TensorProto, helper, numpy_helper
 
     n = 300_000
     rng = np.random.default_rng(4)
     c = rng.standard_normal(n).astype(np.float32)
-    x = rng.standard_normal((1, n)).astype(np.float32)
+    x = rng.standard_normal((2, n)).astype(np.float32)
     graph = helper.make_graph(
         [helper.make_node("Add", ["x", "params/c"], ["y"], name="add")], "long_add",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, n])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, n])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, n])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, n])],
         [numpy_helper.from_array(c, "params/c")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -241,7 +241,8 @@ def test_broadcast_period_longer_than_one_fpu_section(tmp_path: Path) -> None:
     try:
         kinfer("load", str(tmp_path / "long_add.onnx"), "--name", "long_add")
         assert [node["kfunc"] for node in show("long_add")["nodes"]] == [
-            "kinfer_input", "kinfer_add_const", "kinfer_output"]
+            "kinfer_input", "kinfer_add", "kinfer_output"]
+        assert (SYSFS / "arena_bytes").read_text().strip() == str(4096 * 1024)
         kinfer("run", "long_add", "--input", str(tmp_path / "x.npy"),
                "--output", str(tmp_path / "y.npy"))
         assert np.array_equal(np.load(tmp_path / "y.npy"), x + c)

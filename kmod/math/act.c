@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Row functions of the unary-class ops, by op id: how MATMUL (and later
+ * CONV) apply a fused activation.  Only unary-class rows have one, so the
+ * registry's class column picks between the function and NULL; a new
+ * class adds one line to each of the two lists below.
+ */
+#include "ops/exec.h"
+#include "kinfer_math.h"
+
+#define KINFER_ROW_DECL_unary(name)					\
+	void kinfer_row_##name(float *out, const float *in, size_t n,	\
+			       const void *attr);
+#define KINFER_ROW_DECL_io(name)
+#define KINFER_ROW_DECL_matmul(name)
+#define KINFER_ROW_DECL_softmax(name)
+#define KINFER_ROW_DECL_binary(name)
+
+#define KINFER_ROW_unary(name)		kinfer_row_##name
+#define KINFER_ROW_io(name)		NULL
+#define KINFER_ROW_matmul(name)		NULL
+#define KINFER_ROW_softmax(name)	NULL
+#define KINFER_ROW_binary(name)		NULL
+
+#define KINFER_ROW_DECL(NAME, id, name, cls, attr, cost) \
+	KINFER_ROW_DECL_##cls(name)
+#define KINFER_ROW_ENTRY(NAME, id, name, cls, attr, cost) \
+	[id] = KINFER_ROW_##cls(name),
+
+KINFER_OP_LIST(KINFER_ROW_DECL)
+
+static const kinfer_row_fn kinfer_rows[KINFER_OP_LIMIT] = {
+	KINFER_OP_LIST(KINFER_ROW_ENTRY)
+};
+
+kinfer_row_fn kinfer_unary_row(uint32_t op)
+{
+	return op < KINFER_OP_LIMIT ? kinfer_rows[op] : NULL;
+}

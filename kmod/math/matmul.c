@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Matrix products.  The primitives follow Flax's y = x . W + b with W
+ * stored [in_features, out_features]; the MATMUL eval builds ONNX MatMul
+ * and Gemm (transposes, alpha, beta, a broadcast C, batches and a fused
+ * activation) from them.
+ *
+ * Loop order l, j in kinfer_math_dense_acc(): the inner loop walks one row
+ * of W and of y contiguously, which the compiler vectorises.
+ */
+#include "bcast.h"
+#include "kinfer_math.h"
+
+void kinfer_math_dense_acc(float *restrict y, const float *restrict x,
+			   size_t xs, const float *restrict w, size_t k,
+			   size_t n, size_t ldw)
+{
+	size_t j, l;
+
+	for (l = 0; l < k; l++) {
+		const float *restrict wl = w + l * ldw;
+		const float xl = x[l * xs];
+
+		for (j = 0; j < n; j++)
+			y[j] += xl * wl[j];
+	}
+}
+
+void kinfer_math_dot_rows(float *restrict y, const float *restrict x,
+			  size_t xs, const float *restrict w, size_t k,
+			  size_t n, size_t ldw)
+{
+	size_t j, l;
+
+	for (j = 0; j < n; j++) {
+		const float *restrict wj = w + j * ldw;
+		float sum = 0.0f;
+
+		for (l = 0; l < k; l++)
+			sum += x[l * xs] * wj[l];
+		y[j] = sum;
+	}
+}
+
+void kinfer_math_dense(float *restrict out, const float *restrict in,
+		       const float *restrict w, const float *restrict b,
+		       size_t m, size_t k, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < m; i++) {
+		float *restrict y = out + i * n;
+
+		for (j = 0; j < n; j++)
+			y[j] = b ? b[j] : 0.0f;
+		kinfer_math_dense_acc(y, in + i * k, 1, w, k, n, n);
+	}
+}
+
+/* Element offsets of batch @batch's matrices in A, B and Y. */
+static void batch_offsets(const struct kinfer_matmul_plan *mm, uint64_t batch,
+			  uint64_t *oa, uint64_t *ob)
+{
+	struct kinfer_bcast_pos p;
+
+	kinfer_bcast_seek(&mm->batch, batch, &p);
+	*oa = p.off[0] * mm->m * mm->k;
+	*ob = p.off[1] * mm->k * mm->n;
+}
+
+/* y[0..nb) = alpha * y + beta * C[row, j0..], then the activation. */
+static void finish_block(const struct kinfer_exec *ex, float *y, uint64_t yo,
+			 uint64_t nb)
+{
+	const struct kinfer_attr_matmul *a = ex->attr;
+	const struct kinfer_matmul_plan *mm = &ex->s.matmul;
+	const float *c = ex->n_in == 3 ? (const float *)ex->t[2].data : NULL;
+	uint64_t j;
+
+	if (a->alpha.f != 1.0f)
+		for (j = 0; j < nb; j++)
+			y[j] *= a->alpha.f;
+	if (c) {
+		struct kinfer_bcast_pos p;
+		uint64_t step = mm->c.stride[0][mm->c.rank - 1];
+
+		kinfer_bcast_seek(&mm->c, yo, &p);
+		for (j = 0; j < nb; j++)
+			y[j] += a->beta.f * c[p.off[0] + j * step];
+	}
+	if (a->act)
+		kinfer_unary_row(a->act)(y, y, nb, &a->act_attr);
+}
+
+int kinfer_eval_matmul(const struct kinfer_exec *ex, uint64_t begin,
+		       uint64_t end)
+{
+	const struct kinfer_matmul_plan *mm = &ex->s.matmul;
+	const float *pa = (const float *)ex->t[0].data;
+	const float *pb = (const float *)ex->t[1].data;
+	float *py = (float *)ex->t[ex->n_in].data;
+	uint64_t u;
+
+	for (u = begin; u < end; u++) {
+		uint64_t blk = u % mm->col_blocks;
+		uint64_t row = u / mm->col_blocks % mm->m;
+		uint64_t batch = u / mm->col_blocks / mm->m;
+		uint64_t j0 = blk * mm->col_block;
+		uint64_t nb = kinfer_min_u64(mm->col_block, mm->n - j0);
+		uint64_t yo = (batch * mm->m + row) * mm->n + j0;
+		const float *x, *w;
+		uint64_t oa, ob;
+
+		batch_offsets(mm, batch, &oa, &ob);
+		x = pa + oa + row * mm->a_rs;
+		w = pb + ob + j0 * mm->b_ns;
+		if (mm->b_ns == 1) {
+			memset(py + yo, 0, nb * sizeof(float));
+			kinfer_math_dense_acc(py + yo, x, mm->a_ks, w, mm->k,
+					      nb, mm->b_ks);
+		} else {
+			kinfer_math_dot_rows(py + yo, x, mm->a_ks, w, mm->k,
+					     nb, mm->b_ns);
+		}
+		finish_block(ex, py + yo, yo, nb);
+	}
+	return 0;
+}

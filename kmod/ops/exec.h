@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel-agnostic execution core: plan nodes are read, checked and
+ * prepared here, in integer-only code, before any FPU section.
+ *
+ * Running one node (the kernel does it in kmod/run.c, userspace in the
+ * loader's reference executor, both with these functions):
+ *
+ *	kinfer_node_load()	copy the node at the cursor out of the plan
+ *				(another program may be writing the plan) and
+ *				check its header; only the copy is read later
+ *	kinfer_node_prepare()	resolve every tensor to a checked view of the
+ *				arena or a bound buffer, then the op's class
+ *				prepare checks shapes and attributes and plans
+ *				the compute as ex->units units of
+ *				ex->unit_work work each
+ *	ex->eval(ex, b, e)	compute units [b, e); the caller splits
+ *				[0, units) into sections of bounded work
+ *
+ * Everything a node names is checked against the real buffer sizes with
+ * overflow-safe arithmetic in kinfer_node_prepare(): eval trusts it.
+ * Only data-dependent checks (a Gather index) remain for eval, which then
+ * returns an error.
+ */
+#ifndef _KINFER_OPS_EXEC_H
+#define _KINFER_OPS_EXEC_H
+
+#include "math/platform.h"
+#include "uapi/kinfer.h"
+
+/*
+ * Upper bound on the work of one section (one kernel_fpu_begin()/end()
+ * pair): preemption is off inside, so every op splits its compute into
+ * units small enough that a section holds at least one.
+ */
+#define KINFER_FPU_CHUNK	(256U * 1024U)
+
+/* A buffer a node may address: the arena or one bound with kinfer_bind. */
+struct kinfer_mem {
+	void *data;
+	uint32_t size;
+};
+
+struct kinfer_buffers {
+	struct kinfer_mem arena;
+	struct kinfer_mem bind[KINFER_MAX_BINDS];
+	uint32_t n_binds;
+};
+
+/* A tensor of the node after its checks. */
+struct kinfer_view {
+	uint8_t *data;		/* NULL for an omitted optional tensor */
+	uint64_t numel;
+	uint32_t bytes;
+	uint32_t esize;		/* bytes per element */
+	uint32_t dtype;		/* enum kinfer_dtype */
+	uint32_t rank;
+	uint32_t buf;		/* enum kinfer_buf */
+	uint32_t off;
+	uint32_t dims[KINFER_MAX_RANK];
+};
+
+/*
+ * numpy broadcasting of up to three operands onto an output: element
+ * strides per output axis, 0 along broadcast axes.
+ */
+#define KINFER_BCAST_MAX	3
+struct kinfer_bcast {
+	uint32_t rank;
+	uint32_t n;
+	uint32_t dims[KINFER_MAX_RANK];
+	uint64_t stride[KINFER_BCAST_MAX][KINFER_MAX_RANK];
+};
+
+/* MATMUL: batch broadcast plus the product's geometry. */
+struct kinfer_matmul_plan {
+	uint64_t m, k, n;
+	uint64_t col_block;	/* output columns per unit */
+	uint64_t col_blocks;	/* units per output row */
+	uint64_t a_rs, a_ks;	/* element strides of A along m and k */
+	uint64_t b_ks, b_ns;	/* element strides of B along k and n */
+	/* batch axes of Y: strides of A, B and Y per axis */
+	struct kinfer_bcast batch;
+	uint64_t batches;
+	struct kinfer_bcast c;	/* C onto Y, when present */
+};
+
+/* SOFTMAX: rows of n elements, inner apart, outer * inner of them. */
+struct kinfer_axis_plan {
+	uint64_t outer, n, inner;
+};
+
+/* INPUT, OUTPUT: a byte copy in blocks. */
+#define KINFER_COPY_BLOCK	4096U
+
+struct kinfer_op_desc;
+
+/**
+ * struct kinfer_exec - one node, checked and planned
+ * @desc: the op's registry entry
+ * @node: the node (the caller's copy)
+ * @attr: its attribute block, @desc->attr_bytes long
+ * @n_in: inputs, in @t[0..n_in)
+ * @n_out: outputs, in @t[n_in..n_in + n_out)
+ * @t: the tensors
+ * @inplace: index of the input that output 0 may share bytes with
+ *	(same offset and size), or -1; set by the class prepare
+ * @out_to_bind: the class allows outputs in bound buffers (OUTPUT)
+ * @fpu: eval needs an FPU section
+ * @units: eval covers [0, units)
+ * @unit_work: work units of one unit, 1..KINFER_FPU_CHUNK
+ * @work: units * unit_work
+ * @s: what the class prepare precomputed for eval
+ */
+struct kinfer_exec {
+	const struct kinfer_op_desc *desc;
+	const struct kinfer_node *node;
+	const void *attr;
+	uint32_t n_in;
+	uint32_t n_out;
+	struct kinfer_view t[KINFER_MAX_TENSORS];
+	int inplace;
+	bool out_to_bind;
+	bool fpu;
+	uint64_t units;
+	uint64_t unit_work;
+	uint64_t work;
+	union {
+		struct kinfer_bcast bcast;
+		struct kinfer_matmul_plan matmul;
+		struct kinfer_axis_plan axis;
+	} s;
+};
+
+typedef int (*kinfer_prepare_fn)(struct kinfer_exec *ex);
+typedef int (*kinfer_eval_fn)(const struct kinfer_exec *ex, uint64_t begin,
+			      uint64_t end);
+
+/* One row of KINFER_OP_LIST. */
+struct kinfer_op_desc {
+	const char *name;
+	kinfer_prepare_fn prepare;
+	kinfer_eval_fn eval;
+	uint16_t attr_bytes;
+	uint16_t cost;
+};
+
+const struct kinfer_op_desc *kinfer_op_desc(uint32_t op);
+
+/* Class prepares and op evals, declared from the registry. */
+#define KINFER_DECLARE_PREPARE(NAME, id, name, cls, attr, cost)		\
+	int kinfer_prepare_##cls(struct kinfer_exec *ex);
+#define KINFER_DECLARE_EVAL(NAME, id, name, cls, attr, cost)		\
+	int kinfer_eval_##name(const struct kinfer_exec *ex, uint64_t begin, \
+			       uint64_t end);
+KINFER_OP_LIST(KINFER_DECLARE_PREPARE)
+KINFER_OP_LIST(KINFER_DECLARE_EVAL)
+#undef KINFER_DECLARE_PREPARE
+#undef KINFER_DECLARE_EVAL
+
+int kinfer_node_load(const uint8_t *nodes, uint32_t nodes_bytes,
+		     uint32_t *cursor, void *copy);
+int kinfer_node_prepare(struct kinfer_exec *ex, const struct kinfer_node *node,
+			const struct kinfer_buffers *bufs);
+int kinfer_plan_header_check(const struct kinfer_plan *hdr, uint32_t plan_sz);
+
+/* Helpers for class prepares. */
+static inline struct kinfer_view *kinfer_in(struct kinfer_exec *ex,
+					    uint32_t i)
+{
+	return &ex->t[i];
+}
+
+static inline struct kinfer_view *kinfer_out(struct kinfer_exec *ex,
+					     uint32_t i)
+{
+	return &ex->t[ex->n_in + i];
+}
+
+int kinfer_check_arity(const struct kinfer_exec *ex, uint32_t min_in,
+		       uint32_t max_in, uint32_t min_out, uint32_t max_out);
+bool kinfer_same_shape(const struct kinfer_view *a,
+		       const struct kinfer_view *b);
+int kinfer_bcast_init(struct kinfer_bcast *bc, const struct kinfer_view *out,
+		      const struct kinfer_view *const *ops, uint32_t n, bool exact);
+int kinfer_plan_units(struct kinfer_exec *ex, uint64_t units,
+		      uint64_t unit_work);
+uint64_t kinfer_dims_product(const uint32_t *dims, uint32_t from,
+			     uint32_t to);
+
+/* f32 attribute checks on the bit pattern (no FPU here). */
+static inline bool kinfer_f32_is_finite(union kinfer_f32 v)
+{
+	return (v.bits & 0x7f800000U) != 0x7f800000U;
+}
+
+#endif /* _KINFER_OPS_EXEC_H */

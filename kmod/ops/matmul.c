@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MATMUL: Y = act(alpha * op(A) . op(B) + beta * C)   (ONNX MatMul, Gemm,
+ * and MatMul + Add + activation after fusion).
+ *
+ *	A [..., M, K]	(trans_a: [..., K, M]), float32
+ *	B [..., K, N]	(trans_b: [..., N, K]), float32
+ *	C		optional, broadcast onto Y as numpy does
+ *	Y [..., M, N]	batch dimensions: the broadcast of A's and B's
+ *
+ * A unit is col_block output columns of one row of one batch: K *
+ * col_block multiply-adds, at most one section.  K itself must fit one
+ * section (K <= KINFER_FPU_CHUNK).
+ */
+#include "ops/exec.h"
+
+/* The batch part (all but the last two axes) of a matrix tensor. */
+static void batch_view(struct kinfer_view *b, const struct kinfer_view *v)
+{
+	memset(b, 0, sizeof(*b));
+	b->rank = v->rank - 2;
+	memcpy(b->dims, v->dims, b->rank * sizeof(v->dims[0]));
+}
+
+/*
+ * The fused activation is a unary op whose attributes ride in act_attr:
+ * the fields its attribute block does not have must be 0.
+ */
+static int check_act(const struct kinfer_attr_matmul *a)
+{
+	const struct kinfer_op_desc *act;
+
+	if (!a->act)
+		return a->act_attr.alpha.bits || a->act_attr.beta.bits ?
+		       -EINVAL : 0;
+	act = kinfer_op_desc(a->act);
+	if (!act || act->prepare != kinfer_prepare_unary)
+		return -EINVAL;
+	if (act->attr_bytes < sizeof(a->act_attr.alpha) && a->act_attr.alpha.bits)
+		return -EINVAL;
+	if (act->attr_bytes < sizeof(a->act_attr) && a->act_attr.beta.bits)
+		return -EINVAL;
+	return 0;
+}
+
+static int check_attrs(const struct kinfer_exec *ex)
+{
+	const struct kinfer_attr_matmul *a = ex->attr;
+	bool has_c = ex->n_in == 3 && kinfer_in((struct kinfer_exec *)ex, 2)->data;
+
+	if (a->trans_a > 1 || a->trans_b > 1 || a->reserved)
+		return -EINVAL;
+	if (!has_c && a->beta.bits)
+		return -EINVAL;
+	return check_act(a);
+}
+
+int kinfer_prepare_matmul(struct kinfer_exec *ex)
+{
+	const struct kinfer_attr_matmul *a = ex->attr;
+	struct kinfer_matmul_plan *mm = &ex->s.matmul;
+	const struct kinfer_view *va = kinfer_in(ex, 0);
+	const struct kinfer_view *vb = kinfer_in(ex, 1);
+	const struct kinfer_view *vc = ex->n_in == 3 ? kinfer_in(ex, 2) : NULL;
+	const struct kinfer_view *vy = kinfer_out(ex, 0);
+	struct kinfer_view ba, bb, by;
+	const struct kinfer_view *ops[2] = { &ba, &bb };
+	uint32_t ra = va->rank, rb = vb->rank, ry = vy->rank;
+	uint64_t ka, kb;
+	int ret;
+
+	ret = kinfer_check_arity(ex, 2, 3, 1, 1);
+	if (ret)
+		return ret;
+	if (va->dtype != KINFER_DTYPE_FLOAT32 ||
+	    vb->dtype != KINFER_DTYPE_FLOAT32 ||
+	    vy->dtype != KINFER_DTYPE_FLOAT32 ||
+	    (vc && vc->data && vc->dtype != KINFER_DTYPE_FLOAT32))
+		return -EINVAL;
+	ret = check_attrs(ex);
+	if (ret)
+		return ret;
+	if (ra < 2 || rb < 2 || ry < 2)
+		return -EINVAL;
+
+	mm->m = a->trans_a ? va->dims[ra - 1] : va->dims[ra - 2];
+	ka = a->trans_a ? va->dims[ra - 2] : va->dims[ra - 1];
+	kb = a->trans_b ? vb->dims[rb - 1] : vb->dims[rb - 2];
+	mm->n = a->trans_b ? vb->dims[rb - 2] : vb->dims[rb - 1];
+	mm->k = ka;
+	if (ka != kb || vy->dims[ry - 2] != mm->m || vy->dims[ry - 1] != mm->n)
+		return -EINVAL;
+	if (mm->k > KINFER_FPU_CHUNK)
+		return -E2BIG;
+
+	/* Element strides inside one matrix. */
+	mm->a_rs = a->trans_a ? 1 : mm->k;
+	mm->a_ks = a->trans_a ? mm->m : 1;
+	mm->b_ks = a->trans_b ? 1 : mm->n;
+	mm->b_ns = a->trans_b ? mm->k : 1;
+
+	batch_view(&ba, va);
+	batch_view(&bb, vb);
+	batch_view(&by, vy);
+	ret = kinfer_bcast_init(&mm->batch, &by, ops, 2, true);
+	if (ret)
+		return ret;
+	mm->batches = kinfer_dims_product(by.dims, 0, by.rank);
+	if (vc && vc->data) {
+		const struct kinfer_view *c[1] = { vc };
+
+		ret = kinfer_bcast_init(&mm->c, vy, c, 1, false);
+		if (ret)
+			return ret;
+	}
+
+	mm->col_block = kinfer_max_u64(1, KINFER_FPU_CHUNK / mm->k);
+	mm->col_block = kinfer_min_u64(mm->col_block, mm->n);
+	mm->col_blocks = (mm->n + mm->col_block - 1) / mm->col_block;
+	return kinfer_plan_units(ex, mm->batches * mm->m * mm->col_blocks,
+				 mm->k * mm->col_block * ex->desc->cost);
+}

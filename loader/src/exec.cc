@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "exec.h"
+
+#include "error.h"
+#include "ops.h"
+
+extern "C" {
+#include "ops/exec.h"
+}
+
+#include <cstring>
+
+namespace kinfer {
+
+static_assert(kSectionWork == KINFER_FPU_CHUNK, "kSectionWork must follow KINFER_FPU_CHUNK");
+
+std::string core_error_text(int err)
+{
+	switch (-err) {
+	case E2BIG:
+		return "E2BIG: the node needs more work in one compute section than the kernel "
+		       "allows (" + std::to_string(KINFER_FPU_CHUNK) + " units)";
+	case ERANGE:
+		return "ERANGE: an index is out of range";
+	case EDOM:
+		return "EDOM: integer division by zero";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP: the kernel does not know this op";
+	default:
+		return errno_name(err);
+	}
+}
+
+namespace {
+
+struct Runner {
+	const Lowered &l;
+	const Plan &p;
+	std::vector<uint64_t> arena, io;	// uint64_t: 8-byte aligned
+	uint64_t node_copy[KINFER_MAX_NODE_BYTES / sizeof(uint64_t)];
+
+	Runner(const Lowered &l, const Plan &p)
+		: l(l), p(p), arena((p.arena_bytes + 7) / 8), io((p.io_bytes + 7) / 8)
+	{
+	}
+
+	std::string where(size_t i) const
+	{
+		const LOp &op = l.ops[i];
+		std::string s = l.file + ": kernel node " + std::to_string(i) + " (" + op_name(op.op) + ")";
+		if (!op.onnx_nodes.empty()) {
+			s += " for ONNX node";
+			for (size_t k = 0; k < op.onnx_nodes.size(); k++)
+				s += (k ? ", '" : " '") + op.onnx_nodes[k] + "'";
+		}
+		return s;
+	}
+
+	kinfer_buffers buffers(const LOp &op)
+	{
+		kinfer_buffers b;
+		std::memset(&b, 0, sizeof(b));
+		b.arena.data = arena.data();
+		b.arena.size = p.arena_bytes;
+		for (const BindRef &r : op_binds(op)) {
+			kinfer_mem &m = b.bind[b.n_binds++];
+			if (r.kind == LRef::Kind::io) {
+				m.data = io.data();
+				m.size = p.io_bytes;
+			} else {
+				const LWeight &w = l.weights[r.index];
+				m.data = const_cast<uint8_t *>(w.t.data.data());
+				m.size = (uint32_t)w.bytes();
+			}
+		}
+		return b;
+	}
+
+	// Prepare (and with `compute`, evaluate) every node; returns the work.
+	uint64_t run(bool compute)
+	{
+		uint32_t cursor = 0;
+		uint64_t work = p.arena_bytes / KINFER_CLEAR_BYTES_PER_WORK;
+		for (size_t i = 0; i < l.ops.size(); i++) {
+			int err = kinfer_node_load(p.nodes.data(), (uint32_t)p.nodes.size(), &cursor,
+						   node_copy);
+			if (err)
+				throw std::logic_error(where(i) + ": internal error: malformed node");
+			kinfer_buffers bufs = buffers(l.ops[i]);
+			kinfer_exec ex;
+			err = kinfer_node_prepare(&ex, reinterpret_cast<const kinfer_node *>(node_copy),
+						  &bufs);
+			if (err == -E2BIG)
+				throw ModelError(where(i) + ": " + core_error_text(err));
+			if (err)
+				throw std::logic_error(where(i) + ": internal error: the kernel's checks "
+					       "refuse the node: " + core_error_text(err));
+			work += ex.work;
+			if (compute && (err = ex.desc->eval(&ex, 0, ex.units)))
+				throw InputError(where(i) + " failed: " + core_error_text(err));
+		}
+		return work;
+	}
+};
+
+} // namespace
+
+void plan_check(const Lowered &l, Plan &p)
+{
+	Runner r(l, p);
+	p.work = r.run(false);
+}
+
+std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p, const std::vector<HostTensor> &inputs)
+{
+	if (inputs.size() != l.inputs.size())
+		throw InputError("the model has " + std::to_string(l.inputs.size()) + " input(s), got " +
+				 std::to_string(inputs.size()));
+	Runner r(l, p);
+	uint8_t *io = reinterpret_cast<uint8_t *>(r.io.data());
+	for (size_t i = 0; i < inputs.size(); i++) {
+		const LPort &port = l.inputs[i];
+		if (inputs[i].dtype != port.dtype || inputs[i].shape != port.shape)
+			throw InputError("input '" + port.name + "' is " + dtype_str(port.dtype) +
+					 shape_str(port.shape) + ", got " + dtype_str(inputs[i].dtype) +
+					 shape_str(inputs[i].shape));
+		std::memcpy(io + p.input_io_off[i], inputs[i].data.data(), port.bytes);
+	}
+	r.run(true);
+	std::vector<HostTensor> out;
+	for (size_t i = 0; i < l.outputs.size(); i++) {
+		const LPort &port = l.outputs[i];
+		HostTensor t;
+		t.dtype = port.dtype;
+		t.shape = port.shape;
+		t.data.assign(io + p.output_io_off[i], io + p.output_io_off[i] + port.bytes);
+		out.push_back(std::move(t));
+	}
+	return out;
+}
+
+} // namespace kinfer

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+// The kernel's own node checks and compute (kmod/ops, kmod/math: the
+// kinfer_core library) run in userspace on a compiled plan.
+//
+// plan_check() prepares every node exactly as kinfer.ko will, so a plan the
+// kernel would refuse is refused at compile time with a message naming the
+// node, and the plan's work (what the kernel charges against its budget)
+// is known before loading.  plan_run() also computes: the reference
+// executor behind `kinfer run --reference`, constant folding and the
+// conformance suite's userspace column.
+#pragma once
+
+#include "dtype.h"
+#include "lower.h"
+#include "plan.h"
+
+#include <vector>
+
+namespace kinfer {
+
+// Most work in one compute section (KINFER_FPU_CHUNK of kmod/ops/exec.h).
+constexpr uint64_t kSectionWork = 256 * 1024;
+
+// Sets p.work; throws ModelError naming the node the kernel would refuse.
+void plan_check(const Lowered &l, Plan &p);
+
+// inputs[i] must match l.inputs[i] in dtype and shape (throws InputError).
+std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p,
+				 const std::vector<HostTensor> &inputs);
+
+// "EINVAL (Invalid argument)"-style text of a core error, with what it
+// means for a node.
+std::string core_error_text(int err);
+
+} // namespace kinfer

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+// Stage 3: the graph passes, in the order compile_model() runs them.  Each
+// is small and tested on its own (tests/cpp/passes_test.cpp).
+//
+//	infer_graph	 every node: its rule checks attributes and inputs and
+//			 defines its outputs' types and shapes; nodes whose
+//			 inputs are all constant are folded (computed now,
+//			 with the kernel's own code), which also evaluates
+//			 shape subgraphs (Shape, Gather, Concat, Range, ...)
+//	fold_batchnorm	 BatchNormalization after Conv/Gemm into its weights
+//	fuse_matmul_add	 MatMul + Add of a constant bias into one Gemm
+//	fuse_activation	 Relu/Sigmoid/Tanh/... after Gemm/MatMul/Conv into it
+//	remove_dead	 nodes no graph output depends on
+#pragma once
+
+#include "graph.h"
+
+namespace kinfer {
+
+void infer_graph(Graph &g);
+void fold_batchnorm(Graph &g);
+void fuse_matmul_add(Graph &g);
+void fuse_activation(Graph &g);
+void remove_dead(Graph &g);
+
+// All of the above, in order.
+void run_passes(Graph &g);
+
+} // namespace kinfer
