@@ -39,6 +39,8 @@ int dispatch(CLI::App &app, const std::string &file, const std::string &name, bo
 		return cmd_unload(name);
 	if (app.got_subcommand("ops"))
 		return cmd_ops(json);
+	if (app.got_subcommand("dump"))
+		return cmd_dump(name, file, json);
 	return (int)Exit::usage;
 }
 
@@ -87,6 +89,11 @@ int main(int argc, char **argv)
 
 	auto *unload = app.add_subcommand("unload", "unpin and unregister a model");
 	unload->add_option("name", name, "model name")->required();
+
+	auto *dump = app.add_subcommand("dump", "print the values of a loaded model's weight");
+	dump->add_option("name", name, "model name")->required();
+	dump->add_option("weight", file, "weight (initializer) or map name")->required();
+	dump->add_flag("--json", json, "machine-readable output");
 
 	auto *ops = app.add_subcommand("ops", "list the ONNX operators kinfer compiles and the "
 					      "kernel ops they become");

@@ -82,10 +82,73 @@ ModuleBtf resolve_kfuncs(const char *module, const std::vector<std::string> &kfu
 	return m;
 }
 
-Fd map_create_array(const std::string &name, uint32_t value_size, uint32_t max_entries)
+MapBtf::MapBtf() : btf_(btf__new_empty())
 {
+	if (!btf_)
+		throw KernelError(sys_error("cannot create BTF", errno));
+	int id = btf__add_int(btf_, "unsigned int", 4, 0);
+	if (id < 0)
+		throw KernelError(sys_error("cannot add a BTF int type", -id));
+	key_ = (uint32_t)id;
+}
+
+MapBtf::~MapBtf()
+{
+	btf__free(btf_);
+}
+
+uint32_t MapBtf::array_of(DType t, uint64_t n)
+{
+	auto it = elem_.find(t);
+	int elem;
+	if (it != elem_.end()) {
+		elem = (int)it->second;
+	} else {
+		switch (t) {
+		case DType::f32:
+			elem = btf__add_float(btf_, "float", 4);
+			break;
+		case DType::i32:
+			elem = btf__add_int(btf_, "int", 4, BTF_INT_SIGNED);
+			break;
+		case DType::i64:
+			elem = btf__add_int(btf_, "long long", 8, BTF_INT_SIGNED);
+			break;
+		default:
+			elem = btf__add_int(btf_, "_Bool", 1, BTF_INT_BOOL);
+			break;
+		}
+		if (elem < 0)
+			throw KernelError(sys_error("cannot add a BTF element type", -elem));
+		elem_[t] = (uint32_t)elem;
+	}
+	int id = btf__add_array(btf_, (int)key_, elem, (uint32_t)n);
+	if (id < 0)
+		throw KernelError(sys_error("cannot add a BTF array type", -id));
+	return (uint32_t)id;
+}
+
+int MapBtf::fd()
+{
+	if (!fd_) {
+		if (int err = btf__load_into_kernel(btf_))
+			throw KernelError(sys_error("cannot load the weight maps' BTF", -err));
+		fd_ = Fd(dup(btf__fd(btf_)));
+	}
+	return fd_.get();
+}
+
+Fd map_create_array(const std::string &name, uint32_t value_size, uint32_t max_entries,
+		    const MapTypes &types)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	if (types.btf_fd >= 0) {
+		opts.btf_fd = (uint32_t)types.btf_fd;
+		opts.btf_key_type_id = types.key;
+		opts.btf_value_type_id = types.value;
+	}
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name.c_str(), sizeof(uint32_t), value_size,
-				max_entries, nullptr);
+				max_entries, &opts);
 	if (fd < 0)
 		throw KernelError(sys_error("cannot create map '" + name + "' (" +
 					    std::to_string(value_size) + " bytes x " +

@@ -2,6 +2,7 @@
 // Thin RAII layer over libbpf's low-level API (bpf.h / btf.h).
 #pragma once
 
+#include "dtype.h"
 #include "emit.h"
 
 #include <linux/bpf.h>
@@ -9,6 +10,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+struct btf;	// libbpf's
 
 namespace kinfer {
 
@@ -55,7 +58,37 @@ struct ModuleBtf {
 // naming the missing kfunc or module BTF.
 ModuleBtf resolve_kfuncs(const char *module, const std::vector<std::string> &kfuncs);
 
-Fd map_create_array(const std::string &name, uint32_t value_size, uint32_t max_entries);
+// BTF for map values, so `bpftool map dump` shows typed values: a u32 key
+// type and "array of N elements" value types, loaded into the kernel once
+// for all the maps of a model.
+class MapBtf {
+public:
+	MapBtf();
+	~MapBtf();
+	MapBtf(const MapBtf &) = delete;
+	MapBtf &operator=(const MapBtf &) = delete;
+
+	// The type id of `n` elements of `t` (added on first use).
+	uint32_t array_of(DType t, uint64_t n);
+	uint32_t key_type() const { return key_; }
+	// Load into the kernel (once); returns the BTF fd.
+	int fd();
+
+private:
+	::btf *btf_;
+	uint32_t key_ = 0;
+	std::map<DType, uint32_t> elem_;
+	Fd fd_;
+};
+
+// A single-value-type BTF for a map, or none.
+struct MapTypes {
+	int btf_fd = -1;
+	uint32_t key = 0, value = 0;
+};
+
+Fd map_create_array(const std::string &name, uint32_t value_size, uint32_t max_entries,
+		    const MapTypes &types = {});
 // Write key 0 (the whole value), then optionally freeze the map.
 void map_fill(int fd, const void *value, const std::string &what, bool freeze);
 

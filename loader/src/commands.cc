@@ -262,6 +262,44 @@ int cmd_unload(const std::string &name)
 	return 0;
 }
 
+int cmd_dump(const std::string &name, const std::string &weight, bool as_json)
+{
+	require_module();
+	json m = read_meta(loaded_dir(name));
+	for (const json &mp : m.at("maps")) {
+		if (mp.value("role", "") != "weight" ||
+		    (mp.at("weight") != weight && mp.at("name") != weight))
+			continue;
+		HostTensor t;
+		t.dtype = dtype_named(mp.at("dtype").get<std::string>());
+		t.shape = mp.at("shape").get<Shape>();
+		uint64_t bytes = shape_numel(t.shape) * dtype_size(t.dtype);
+		Fd fd = obj_get(mp.at("pin").get<std::string>());
+		MapInfo info = map_info(fd.get());
+		if (!bytes || info.value_size != bytes)
+			throw KernelError(mp.at("pin").get<std::string>() + ": the map holds " +
+					  std::to_string(info.value_size) + " bytes, the manifest says " +
+					  std::to_string(bytes));
+		t.data = map_lookup(fd.get(), 0, info.value_size);
+		if (!as_json) {
+			print_tensor(mp.at("weight").get<std::string>(), t);
+			return 0;
+		}
+		json values = json::array();
+		for (uint64_t i = 0; i < t.numel(); i++)
+			if (t.dtype == DType::f32)
+				values.push_back(t.as<float>()[i]);
+			else
+				values.push_back(t.get_int(i));
+		std::cout << json{{"weight", mp.at("weight")}, {"map", mp.at("name")},
+				  {"dtype", mp.at("dtype")}, {"shape", t.shape}, {"values", values}}.dump()
+			  << "\n";
+		return 0;
+	}
+	throw KernelError("model '" + name + "' has no weight named '" + weight +
+			  "' (kinfer show " + name + " lists them)");
+}
+
 int cmd_ops(bool as_json)
 {
 	json onnx_ops = supported_op_list();

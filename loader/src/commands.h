@@ -24,5 +24,6 @@ int cmd_list(bool json);
 int cmd_show(const std::string &name, bool json);
 int cmd_unload(const std::string &name);
 int cmd_ops(bool json);
+int cmd_dump(const std::string &name, const std::string &weight, bool json);
 
 } // namespace kinfer

@@ -62,9 +62,27 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 	std::vector<uint8_t> plan = plan_config(c.plan, model_id);
 	m.config = map_create_array(own_map_name(kConfigMap, c.model), (uint32_t)plan.size(), 1);
 	map_fill(m.config.get(), plan.data(), "config", true);
+	// Integer and bool weights carry BTF, so `bpftool map dump` prints their
+	// values.  Float weights do not: neither 6.1's bpffs printer
+	// (btf_df_show) nor Debian's bpftool 7.1 can print a BTF_KIND_FLOAT
+	// value, and bpftool -j would emit invalid JSON for it; their bytes dump
+	// as hex, and `kinfer dump` prints them as numbers.
+	MapBtf btf;
+	std::vector<MapTypes> types(c.lowered.weights.size());
+	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
+		const HostTensor &t = c.lowered.weights[w].t;
+		if (t.dtype != DType::f32)
+			types[w].value = btf.array_of(t.dtype, t.numel());
+	}
+	for (MapTypes &t : types)	// every type added: now load the BTF
+		if (t.value) {
+			t.btf_fd = btf.fd();
+			t.key = btf.key_type();
+		}
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
 		const LWeight &lw = c.lowered.weights[w];
-		Fd fd = map_create_array(c.names[w].map_name, (uint32_t)lw.bytes(), 1);
+		const MapTypes &t = types[w];
+		Fd fd = map_create_array(c.names[w].map_name, (uint32_t)lw.bytes(), 1, t);
 		map_fill(fd.get(), lw.t.data.data(), "'" + lw.name + "'", true);
 		m.weights.push_back(std::move(fd));
 	}

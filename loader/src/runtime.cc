@@ -26,6 +26,8 @@ namespace {
 
 constexpr const char *kLockDir = "/run/kinfer";
 
+} // namespace
+
 DType dtype_named(const std::string &s)
 {
 	for (DType t : {DType::f32, DType::i32, DType::i64, DType::boolean})
@@ -36,8 +38,6 @@ DType dtype_named(const std::string &s)
 
 // The meta map is ours, but a pin can be replaced: every port is checked
 // to be self-consistent before its sizes and offsets are used.
-} // namespace
-
 std::vector<Port> meta_ports(const json &m, const char *kind)
 {
 	std::vector<Port> r;

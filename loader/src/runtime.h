@@ -22,6 +22,9 @@ struct Port {
 	uint64_t bytes = 0;
 };
 
+// "float32" -> DType::f32 (none if not a dtype name).
+DType dtype_named(const std::string &s);
+
 // The pin directory of a loaded model; throws KernelError if none.
 std::string loaded_dir(const std::string &name);
 // The manifest in the model's meta map.
