@@ -152,10 +152,9 @@ static bool model_name_valid(const char *name)
 		return false;
 	for (i = 0; i < len; i++)
 		if (!isascii(name[i]) ||
-		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
+		    (!isalnum(name[i]) && !strchr("_-", name[i])))
 			return false;
-	/* "." and ".." are not directory names we can create. */
-	return strcmp(name, ".") && strcmp(name, "..");
+	return true;
 }
 
 static struct kinfer_model *model_find(const char *name)
@@ -237,7 +236,7 @@ void kinfer_model_count(struct kinfer_model *model, enum kinfer_model_stat stat)
 /**
  * kinfer_model_register() - create a model and its sysfs directory
  * @parent: the models/ directory
- * @name: [A-Za-z0-9_.-], 1 to KINFER_NAME_MAX characters
+ * @name: [A-Za-z0-9_-], 1 to KINFER_NAME_MAX characters
  * @arena_bytes: per-CPU arena bytes the model's plans may use
  *
  * Return: 0, -EINVAL for a bad name, -E2BIG when @arena_bytes exceeds the

@@ -45,7 +45,7 @@ struct kinfer_model_stats {
  * @last_error_node: the node that failed in that run
  * @stats: per-CPU counters
  * @free_work: deferred free, process context, after an RCU grace period
- * @name: [A-Za-z0-9_.-]{1,KINFER_NAME_MAX}
+ * @name: [A-Za-z0-9_-]{1,KINFER_NAME_MAX}
  */
 struct kinfer_model {
 	struct kobject kobj;

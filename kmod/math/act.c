@@ -15,12 +15,44 @@
 #define KINFER_ROW_DECL_matmul(name)
 #define KINFER_ROW_DECL_softmax(name)
 #define KINFER_ROW_DECL_binary(name)
+#define KINFER_ROW_DECL_compare(name)
+#define KINFER_ROW_DECL_logic(name)
+#define KINFER_ROW_DECL_where(name)
+#define KINFER_ROW_DECL_cast(name)
+#define KINFER_ROW_DECL_copy(name)
+#define KINFER_ROW_DECL_pad(name)
+#define KINFER_ROW_DECL_gather(name)
+#define KINFER_ROW_DECL_gather_elements(name)
+#define KINFER_ROW_DECL_recurrent(name)
+#define KINFER_ROW_DECL_reduce(name)
+#define KINFER_ROW_DECL_arg(name)
+#define KINFER_ROW_DECL_norm(name)
+#define KINFER_ROW_DECL_batch_norm(name)
+#define KINFER_ROW_DECL_conv(name)
+#define KINFER_ROW_DECL_conv_transpose(name)
+#define KINFER_ROW_DECL_pool(name)
 
 #define KINFER_ROW_unary(name)		kinfer_row_##name
 #define KINFER_ROW_io(name)		NULL
 #define KINFER_ROW_matmul(name)		NULL
 #define KINFER_ROW_softmax(name)	NULL
 #define KINFER_ROW_binary(name)		NULL
+#define KINFER_ROW_compare(name)	NULL
+#define KINFER_ROW_logic(name)		NULL
+#define KINFER_ROW_where(name)		NULL
+#define KINFER_ROW_cast(name)		NULL
+#define KINFER_ROW_copy(name)		NULL
+#define KINFER_ROW_pad(name)		NULL
+#define KINFER_ROW_gather(name)		NULL
+#define KINFER_ROW_gather_elements(name) NULL
+#define KINFER_ROW_recurrent(name)	NULL
+#define KINFER_ROW_reduce(name)		NULL
+#define KINFER_ROW_arg(name)		NULL
+#define KINFER_ROW_norm(name)		NULL
+#define KINFER_ROW_batch_norm(name)	NULL
+#define KINFER_ROW_conv(name)		NULL
+#define KINFER_ROW_conv_transpose(name) NULL
+#define KINFER_ROW_pool(name)		NULL
 
 #define KINFER_ROW_DECL(NAME, id, name, cls, attr, cost) \
 	KINFER_ROW_DECL_##cls(name)

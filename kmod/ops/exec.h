@@ -90,8 +90,108 @@ struct kinfer_axis_plan {
 	uint64_t outer, n, inner;
 };
 
+/*
+ * COPY: the copy with unit axes dropped and axes that are contiguous on
+ * both sides merged (rank >= 1), total elements, copied in units of
+ * KINFER_COPY_ELEMS.
+ */
+#define KINFER_COPY_ELEMS	4096U
+struct kinfer_copy_plan {
+	uint32_t rank;
+	uint64_t total;
+	uint64_t dims[KINFER_MAX_RANK];
+	int64_t in_stride[KINFER_MAX_RANK];
+	int64_t out_stride[KINFER_MAX_RANK];
+	uint64_t in_start, out_start;
+};
+
+/*
+ * PAD: a unit is a chunk of up to KINFER_COPY_ELEMS elements of one
+ * output row (the last axis); in_stride are x's element strides.
+ */
+struct kinfer_pad_plan {
+	uint32_t mode;
+	uint64_t row, chunk, chunks;
+	uint64_t value;
+	int64_t begin[KINFER_MAX_RANK];
+	uint64_t in_stride[KINFER_MAX_RANK];
+};
+
+/*
+ * GATHER: data as [outer, n, inner], m indices; a unit copies a chunk of
+ * up to chunk elements of one gathered row.  GATHER_ELEMENTS: per
+ * element, in units of KINFER_COPY_ELEMS, with data's element strides.
+ */
+struct kinfer_gather_plan {
+	uint64_t outer, n, inner, m;
+	uint64_t chunk, chunks;
+	uint64_t total;
+	uint64_t stride[KINFER_MAX_RANK];
+};
+
+/*
+ * LSTM, GRU, RNN: a unit is one block of hidden units of one phase of one
+ * time step of one (direction, batch row); see kmod/ops/recurrent.c.
+ * Strides are in elements.
+ */
+struct kinfer_rnn_plan {
+	uint64_t seq, batch, input, hidden;	/* T, B, I, H */
+	uint64_t dirs, gates;			/* D; G rows of W per hidden unit */
+	uint64_t work_row;			/* work floats per (direction, row) */
+	uint64_t block, blocks, phases;		/* hidden units per unit; units */
+	uint64_t x_ts, x_bs;			/* X: step, batch row */
+	uint64_t y_ts, y_ds, y_bs;		/* Y: step, direction, batch row */
+	uint64_t s_ds, s_bs;			/* h0, c0, Y_h, Y_c: direction, row */
+};
+
+/* Inputs of LSTM, GRU, RNN (GRU and RNN stop at H0). */
+enum kinfer_rnn_input {
+	KINFER_RNN_X, KINFER_RNN_W, KINFER_RNN_R, KINFER_RNN_B,
+	KINFER_RNN_SEQ, KINFER_RNN_H0, KINFER_RNN_C0, KINFER_RNN_P,
+};
+
+/*
+ * REDUCE_*, LAYER_NORM, RMS_NORM: a unit is one group of x's elements,
+ * one per index of the kept axes (one output element of a reduction).
+ * Neighbouring axes of one kind (kept or reduced) are merged and
+ * dimensions of 1 dropped.  Strides are in elements, per stream: x (and
+ * the norms' y, of x's shape), then scale and bias (0 along broadcast
+ * axes).  count is the elements of one group.
+ */
+#define KINFER_REDUCE_STREAMS	3
+struct kinfer_reduce_plan {
+	uint32_t n_keep, n_red;
+	uint32_t keep_dims[KINFER_MAX_RANK];
+	uint32_t red_dims[KINFER_MAX_RANK];
+	uint64_t keep_stride[KINFER_REDUCE_STREAMS][KINFER_MAX_RANK];
+	uint64_t red_stride[KINFER_REDUCE_STREAMS][KINFER_MAX_RANK];
+	uint64_t count;
+};
+
 /* INPUT, OUTPUT: a byte copy in blocks. */
 #define KINFER_COPY_BLOCK	4096U
+
+/*
+ * CONV, CONV_TRANSPOSE and the pools: a window sliding over three spatial
+ * axes (fewer are padded in front with axes of size 1, kernel 1, stride
+ * 1, dilation 1, no padding).  Every value fits int64 with room to spare:
+ * the prepare bounds them by the tensors' dims.  A unit is ow_block
+ * output columns of one output row (n, channel, depth, height) of up to
+ * mb output channels of one group (CONV computes mb > 1 together).
+ */
+struct kinfer_window_plan {
+	int64_t n;		/* batch */
+	int64_t c, m;		/* input and output channels (pools: equal) */
+	int64_t cg, mg;		/* per group */
+	int64_t in[3], out[3], k[3], s[3], d[3];
+	int64_t pb[3], pe[3];	/* padding before and after each axis */
+	int64_t taps;		/* k[0] * k[1] * k[2] */
+	int64_t mb;		/* output channels per unit, 1..mg */
+	int64_t mb_per_group;	/* channel blocks per group: mg / mb, up */
+	int64_t ow_block;	/* output columns per unit */
+	int64_t ow_blocks;	/* units per output row */
+	int64_t istride[3];	/* MAXPOOL Indices: per spatial axis */
+};
 
 struct kinfer_op_desc;
 
@@ -129,6 +229,12 @@ struct kinfer_exec {
 		struct kinfer_bcast bcast;
 		struct kinfer_matmul_plan matmul;
 		struct kinfer_axis_plan axis;
+		struct kinfer_window_plan window;
+		struct kinfer_copy_plan copy;
+		struct kinfer_pad_plan pad;
+		struct kinfer_gather_plan gather;
+		struct kinfer_rnn_plan rnn;
+		struct kinfer_reduce_plan reduce;
 	} s;
 };
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The softmax class: softmax (and log-softmax) along one axis of a float32
- * tensor; y has x's shape and may replace it.  A unit is one row along the
- * axis (n elements, inner apart); a row is normalised inside one section,
- * so n * cost <= KINFER_FPU_CHUNK.
+ * The softmax class: softmax, log-softmax and Lp normalisation (p = 1, 2)
+ * along one axis of a float32 tensor; y has x's shape and may replace it.
+ * A unit is one row along the axis (n elements, inner apart); a row is
+ * normalised inside one section, so n * cost <= KINFER_FPU_CHUNK.
  */
 #include "ops/exec.h"
 

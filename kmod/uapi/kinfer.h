@@ -48,7 +48,10 @@
 #define KINFER_PLAN_MAGIC	0x464e494bU	/* "KINF" read as LE bytes */
 #define KINFER_ABI_VERSION	2U
 
-/* Longest model name, without the terminating NUL.  [A-Za-z0-9_.-] only. */
+/*
+ * Longest model name, without the terminating NUL.  [A-Za-z0-9_-] only: the
+ * name is a bpffs directory, and bpffs reserves names with a dot.
+ */
 #define KINFER_NAME_MAX		31U
 
 /* Upper bound on nodes in one plan. */
@@ -205,6 +208,228 @@ struct kinfer_attr_matmul {
 	__u32 reserved;		/* 0 */
 };
 #define KINFER_ATTR_BYTES_matmul ((__u16)sizeof(struct kinfer_attr_matmul))
+
+/*
+ * copy: an N-d strided copy between two tensors of one dtype (any).  For
+ * every index (i_0, ..., i_{rank-1}) with i_k < dims[k], in elements of
+ * the tensors taken as flat arrays:
+ *
+ *	out[out_start + sum_k i_k * out_stride[k]] =
+ *		in[in_start + sum_k i_k * in_stride[k]]
+ *
+ * Only the tensors' element counts matter, not their shapes: every
+ * element the copy reaches lies inside its tensor, and the elements it
+ * writes do not overlap those it reads.  rank <= KINFER_MAX_RANK; 0
+ * copies one element.  dims[k] >= 1 below rank; dims and strides are 0
+ * from rank on.  Several copies may fill parts of one output (Concat).
+ */
+struct kinfer_attr_copy {
+	__u32 rank;
+	__u32 reserved;		/* 0 */
+	__u32 dims[KINFER_MAX_RANK];
+	__s64 in_stride[KINFER_MAX_RANK];
+	__s64 out_stride[KINFER_MAX_RANK];
+	__u64 in_start;
+	__u64 out_start;
+};
+#define KINFER_ATTR_BYTES_copy	((__u16)sizeof(struct kinfer_attr_copy))
+
+/* How pad fills the elements outside its input. */
+enum kinfer_pad_mode {
+	KINFER_PAD_CONSTANT	= 0,	/* value */
+	KINFER_PAD_EDGE		= 1,	/* the nearest edge element */
+	KINFER_PAD_REFLECT	= 2,	/* mirrored on the edge elements */
+	KINFER_PAD_WRAP		= 3,	/* periodic */
+	KINFER_PAD_MODES
+};
+
+/*
+ * pad: y has x's dtype and rank; along axis k, y element j comes from x
+ * element j - begin[k] when that lies in x, else as mode says.  A
+ * negative begin[k] crops; the padding after x is implied by y's dims
+ * (and may be negative, cropping too).  |begin[k]| <= 2^32 - 1, 0 from
+ * the rank on.  value: CONSTANT's fill element, its bytes in the low
+ * bytes (little-endian) and the rest 0; 0 for the other modes, and 0 when
+ * the node's optional second input (one element of x's dtype) holds the
+ * constant instead.
+ */
+struct kinfer_attr_pad {
+	__u32 mode;		/* enum kinfer_pad_mode */
+	__u32 reserved;		/* 0 */
+	__s64 begin[KINFER_MAX_RANK];
+	__u64 value;
+};
+#define KINFER_ATTR_BYTES_pad	((__u16)sizeof(struct kinfer_attr_pad))
+
+/*
+ * reduce: y[...] = the reduction of x over the axes whose bit is set in
+ * axes (bit k: axis k, k < rank).  y has x's rank with those dimensions
+ * 1 (ONNX keepdims; without keepdims the loader views the same bytes
+ * without them).  axes == 0 reduces every element on its own.
+ */
+struct kinfer_attr_reduce {
+	__u32 axes;
+	__u32 reserved;		/* 0 */
+};
+#define KINFER_ATTR_BYTES_reduce ((__u16)sizeof(struct kinfer_attr_reduce))
+
+/*
+ * arg: ArgMax, ArgMin along one axis of x; y is int64 with x's rank and
+ * dimension 1 at axis.  Ties go to the first index, with select_last to
+ * the last.
+ */
+struct kinfer_attr_arg {
+	__u32 axis;		/* < rank */
+	__u32 select_last;	/* 0 or 1 */
+};
+#define KINFER_ATTR_BYTES_arg	((__u16)sizeof(struct kinfer_attr_arg))
+
+/*
+ * norm: x normalised over the axes whose bit is set in axes (a group of
+ * elements per index of the other axes), then scaled and shifted by the
+ * optional scale and bias, which broadcast onto x (numpy, one way).
+ * epsilon >= 0 and finite is added to the variance (or mean square).
+ */
+struct kinfer_attr_norm {
+	__u32 axes;
+	union kinfer_f32 epsilon;
+};
+#define KINFER_ATTR_BYTES_norm	((__u16)sizeof(struct kinfer_attr_norm))
+
+/* epsilon: a non-negative finite binary32 added to a variance. */
+struct kinfer_attr_epsilon {
+	union kinfer_f32 epsilon;
+	__u32 reserved;		/* 0 */
+};
+#define KINFER_ATTR_BYTES_epsilon \
+	((__u16)sizeof(struct kinfer_attr_epsilon))
+
+/* struct kinfer_attr_rnn.direction */
+enum kinfer_rnn_direction {
+	KINFER_RNN_FORWARD		= 0,
+	KINFER_RNN_REVERSE		= 1,
+	KINFER_RNN_BIDIRECTIONAL	= 2,	/* forward, then reverse */
+};
+
+/* struct kinfer_attr_rnn.flags */
+#define KINFER_RNN_CLIP			(1U << 0)	/* clip is set */
+#define KINFER_RNN_INPUT_FORGET		(1U << 1)	/* LSTM: f = 1 - i */
+#define KINFER_RNN_LINEAR_BEFORE_RESET	(1U << 2)	/* GRU */
+
+/* Activation functions per direction: LSTM f, g, h; GRU f, g; RNN f. */
+#define KINFER_RNN_ACTS		3U
+
+/* One activation function of a recurrent op. */
+struct kinfer_rnn_act {
+	__u32 op;		/* a unary-class enum kinfer_op */
+	struct kinfer_attr_alpha_beta attr;	/* its parameters */
+};
+
+/*
+ * LSTM, GRU and RNN (the ONNX operators, gate orders iofc and zrh).
+ * H = hidden_size, G = 4, 3 or 1 gates, D = 1 or 2 directions, T steps,
+ * B batch rows, I input features; layout 0 lists T before B, layout 1 B
+ * before T.  Tensors, in this order:
+ *
+ *	in 0	X	[T, B, I] (layout 1: [B, T, I])
+ *	in 1	W	[D, G*H, I]
+ *	in 2	R	[D, G*H, H]
+ *	in 3	B	[D, 2*G*H] or omitted (zero)
+ *	in 4	seq	int32 [B] or omitted (all T); 0 <= seq[b] <= T
+ *	in 5	h0	[D, B, H] (layout 1: [B, D, H]) or omitted (zero)
+ *	in 6	c0	LSTM only, as h0
+ *	in 7	P	LSTM only, [D, 3*H] (peepholes iof) or omitted
+ *	out 0	Y	[T, D, B, H] (layout 1: [B, T, D, H]) or omitted
+ *	out 1	Y_h	as h0; also the running hidden state
+ *	out 2	Y_c	LSTM only, as h0; also the running cell state
+ *	last	work	[D, B, 4*H] (RNN: [D, B, H]): the gates of a step
+ *
+ * act[d][k] is the k-th function of direction d; unused ones are all 0,
+ * as is clip without KINFER_RNN_CLIP (else it is > 0, not NaN).
+ */
+struct kinfer_attr_rnn {
+	__u32 hidden_size;
+	__u32 direction;	/* enum kinfer_rnn_direction */
+	__u32 layout;		/* 0 or 1 */
+	__u32 flags;		/* KINFER_RNN_* */
+	union kinfer_f32 clip;	/* gate inputs are clipped to [-clip, clip] */
+	__u32 reserved;		/* 0 */
+	struct kinfer_rnn_act act[2][KINFER_RNN_ACTS];
+};
+#define KINFER_ATTR_BYTES_rnn	((__u16)sizeof(struct kinfer_attr_rnn))
+
+/*
+ * conv, conv_transpose: a convolution over the last n_spatial axes
+ * (1 <= n_spatial <= KINFER_MAX_SPATIAL) of X [N, C, in...].  Arrays are
+ * indexed by spatial axis; entries from n_spatial on are 0.  strides and
+ * dilations are >= 1; pads_begin/pads_end are the zeros added before and
+ * after each axis.  With eff = (k - 1) * dilation + 1 (k: W's dim):
+ *
+ *	conv		W [M, C / group, k...], out = (in + pads_begin +
+ *			pads_end - eff) / stride + 1 (rounded down)
+ *	conv_transpose	W [C, M / group, k...], out = stride * (in - 1) +
+ *			output_padding + eff - pads_begin - pads_end
+ *
+ * B [M] is an optional bias; Y [N, M, out...].  group divides C and M.
+ * The padding is never read: the products of taps outside X are left
+ * out of the sum (so an infinite weight there adds no NaN).  act is 0 or
+ * a unary op applied to Y (a fused activation), act_attr its parameters,
+ * as in struct kinfer_attr_matmul.
+ */
+struct kinfer_attr_conv {
+	__u32 n_spatial;
+	__u32 group;
+	__u32 strides[KINFER_MAX_SPATIAL];
+	__u32 dilations[KINFER_MAX_SPATIAL];
+	__u32 pads_begin[KINFER_MAX_SPATIAL];
+	__u32 pads_end[KINFER_MAX_SPATIAL];
+	__u32 output_padding[KINFER_MAX_SPATIAL];	/* conv: 0 */
+	__u32 act;		/* 0 or a unary-class enum kinfer_op */
+	struct kinfer_attr_alpha_beta act_attr;	/* its parameters */
+	__u32 reserved;		/* 0 */
+};
+#define KINFER_ATTR_BYTES_conv	((__u16)sizeof(struct kinfer_attr_conv))
+
+/* Largest p of lppool. */
+#define KINFER_LPPOOL_MAX_P	16U
+
+/*
+ * maxpool, averagepool, lppool: a window of kernel[i] taps, dilations[i]
+ * apart, slides by strides[i] over each of the last n_spatial axes of
+ * X [N, C, in...]; Y [N, C, out...].  Fields as in struct kinfer_attr_conv;
+ * with eff = (kernel - 1) * dilation + 1 and
+ * span = in + pads_begin + pads_end - eff >= 0:
+ *
+ *	ceil_mode 0	out = span / stride + 1, rounded down
+ *	ceil_mode 1	out = span / stride + 1, rounded up, minus 1 when the
+ *			last window would start in the end padding
+ *			((out - 1) * stride >= in + pads_begin)
+ *
+ * Padding is never read: taps outside the input are skipped.  maxpool
+ * takes the largest tap (NaN if any is NaN; -inf for a window without a
+ * tap in the input) and may have a second output, Indices (int64, Y's
+ * shape): the first largest tap's index in X as a flat array, its spatial
+ * axes in row-major (storage_order 0) or column-major (1) order; -1 for a
+ * window without a tap in the input.
+ * averagepool divides the sum of the taps by their number, counting the
+ * taps in the padding too with count_include_pad (but never those past
+ * the end padding that ceil_mode adds).  lppool: (sum |x|^p)^(1/p),
+ * 1 <= p <= KINFER_LPPOOL_MAX_P.  Fields an op does not use are 0.
+ */
+struct kinfer_attr_pool {
+	__u32 n_spatial;
+	__u32 kernel[KINFER_MAX_SPATIAL];
+	__u32 strides[KINFER_MAX_SPATIAL];
+	__u32 dilations[KINFER_MAX_SPATIAL];
+	__u32 pads_begin[KINFER_MAX_SPATIAL];
+	__u32 pads_end[KINFER_MAX_SPATIAL];
+	__u32 ceil_mode;	/* 0 or 1 */
+	__u32 count_include_pad;	/* averagepool: 0 or 1 */
+	__u32 p;		/* lppool */
+	__u32 storage_order;	/* maxpool with Indices: 0 or 1 */
+	__u32 reserved;		/* 0 */
+};
+#define KINFER_ATTR_BYTES_pool	((__u16)sizeof(struct kinfer_attr_pool))
 
 /* The op enum, generated from KINFER_OP_LIST (kinfer_ops.h). */
 enum kinfer_op {

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 
 	auto *load = app.add_subcommand("load", "compile an ONNX model, load and pin it as <name>");
 	load->add_option("model", file, "ONNX model file")->required();
-	load->add_option("-n,--name", name, "model name (1..31 of [A-Za-z0-9_.-])")->required();
+	load->add_option("-n,--name", name, "model name (1..31 of [A-Za-z0-9_-])")->required();
 	load->add_option("--shape", run.shapes, kShapes)->allow_extra_args(false);
 
 	auto *r = app.add_subcommand("run", "run a loaded model (or, with --reference, an ONNX "

@@ -35,7 +35,7 @@ int op_inplace_input(const LOp &op)
 	if (!k || op.out.empty())
 		return -1;
 	std::string cls = k->op_class;
-	if (cls == "unary" || cls == "softmax")
+	if (cls == "unary" || cls == "softmax" || cls == "norm" || cls == "batch_norm")
 		return 0;
 	if (cls == "binary") {
 		for (int i = 0; i < 2 && i < (int)op.in.size(); i++)
@@ -197,6 +197,27 @@ bool needs_lowering(const Graph &g, const Node &n)
 	return false;
 }
 
+// A graph output known at compile time (Shape, a folded subgraph): OUTPUT
+// reads the arena, so the weight is copied into a storage first.
+LRef constant_output(LowerCtx::Impl &impl, const std::string &name)
+{
+	const Value &v = impl.g.value(name);
+	LRef w = impl.const_weight(name);
+	LRef r = impl.storage_ref(name, v.dtype, v.shape);
+	kinfer_attr_copy a{};
+	a.rank = 1;
+	a.dims[0] = (uint32_t)v.numel();
+	a.in_stride[0] = 1;
+	a.out_stride[0] = 1;
+	LOp o = io_op(KINFER_OP_COPY, w.reshaped({(int64_t)v.numel()}),
+		      r.reshaped({(int64_t)v.numel()}));
+	o.attr.resize(sizeof(a));
+	std::memcpy(o.attr.data(), &a, sizeof(a));
+	o.onnx_nodes.push_back("output " + name);
+	impl.l.ops.push_back(std::move(o));
+	return r;
+}
+
 } // namespace
 
 Lowered lower_graph(const Graph &g)
@@ -223,10 +244,12 @@ Lowered lower_graph(const Graph &g)
 	for (size_t i = 0; i < g.outputs.size(); i++) {
 		const std::string &name = g.outputs[i];
 		const Value &v = g.value(name);
+		if (v.constant && !impl.refs.count(name))
+			impl.refs[name] = constant_output(impl, name);
 		auto it = impl.refs.find(name);
-		if (v.constant || it == impl.refs.end())
-			throw ModelError(g.file + ": graph output '" + name +
-					 "' is a constant (it does not depend on any input)");
+		if (it == impl.refs.end())
+			throw std::logic_error(g.file + ": internal error: graph output '" + name +
+					       "' has no storage");
 		l.outputs.push_back(LPort{name, v.dtype, v.shape, it->second.bytes()});
 		l.ops.push_back(io_op(KINFER_OP_OUTPUT, it->second, io_ref((int)i, v.dtype, v.shape)));
 	}

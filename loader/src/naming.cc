@@ -7,18 +7,25 @@
 
 namespace kinfer {
 
-static bool name_char(char c, bool dash_ok)
+// Kernel object names take [A-Za-z0-9_.]; bpffs paths (model names, pin
+// components) take [A-Za-z0-9_-]: bpf_lookup() refuses a name with a dot.
+static bool obj_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || (dash_ok && c == '-');
+	       c == '_' || c == '.';
+}
+
+static bool path_char(char c)
+{
+	return (c != '.' && obj_name_char(c)) || c == '-';
 }
 
 bool valid_model_name(const std::string &name)
 {
-	if (name.empty() || name.size() > KINFER_NAME_MAX || name == "." || name == "..")
+	if (name.empty() || name.size() > KINFER_NAME_MAX)
 		return false;
 	for (char c : name)
-		if (!name_char(c, true))
+		if (!path_char(c))
 			return false;
 	return true;
 }
@@ -27,7 +34,7 @@ void check_model_name(const std::string &name)
 {
 	if (!valid_model_name(name))
 		throw UsageError("invalid model name '" + name + "': use 1.." +
-				 std::to_string(KINFER_NAME_MAX) + " characters of [A-Za-z0-9_.-]");
+				 std::to_string(KINFER_NAME_MAX) + " characters of [A-Za-z0-9_-]");
 }
 
 std::string model_name_from_path(const std::string &path)
@@ -37,7 +44,7 @@ std::string model_name_from_path(const std::string &path)
 	if (dot != std::string::npos && dot > 0)
 		base.resize(dot);
 	for (char &c : base)
-		if (!name_char(c, true))
+		if (!path_char(c))
 			c = '_';
 	if (base.size() > KINFER_NAME_MAX)
 		base.resize(KINFER_NAME_MAX);
@@ -50,7 +57,7 @@ std::string own_map_name(const OwnMap &map, const std::string &model)
 {
 	std::string s = std::string(map.prefix) + "." + model;
 	for (char &c : s)
-		if (!name_char(c, false))
+		if (!obj_name_char(c))
 			c = '_';
 	return s.substr(0, kObjNameMax);
 }
@@ -61,7 +68,7 @@ std::string weight_map_name(const std::string &initializer)
 	if (s.rfind("params/", 0) == 0)
 		s = s.substr(7);
 	for (char &c : s)
-		c = c == '/' ? '.' : name_char(c, false) ? c : '_';
+		c = c == '/' ? '.' : obj_name_char(c) ? c : '_';
 	if (s.size() > kObjNameMax)
 		s = s.substr(s.size() - kObjNameMax);
 	return s.empty() ? "weight" : s;
@@ -71,7 +78,7 @@ std::string prog_name(const std::string &model)
 {
 	std::string s = "kinfer_" + model;
 	for (char &c : s)
-		if (!name_char(c, false))
+		if (!obj_name_char(c))
 			c = '_';
 	return s.substr(0, kObjNameMax);
 }
@@ -94,10 +101,8 @@ static std::string sanitize_path(const std::string &name)
 		if (part.empty())
 			continue;
 		for (char &c : part)
-			if (!name_char(c, true))
+			if (!path_char(c))
 				c = '_';
-		if (part == "." || part == "..")
-			part = "_";
 		if (part.size() > 200)
 			part.resize(200);
 		parts.push_back(part);
@@ -124,7 +129,7 @@ std::vector<WeightNames> weight_names(const Lowered &l)
 		std::string rel = sanitize_path(w.name);
 		if (parent_is_file("weights/" + rel))
 			for (char &c : rel)
-				c = c == '/' ? '.' : c;
+				c = c == '/' ? '_' : c;
 		std::string base = "weights/" + rel, path = base;
 		for (int n = 1; files.count(path) || dirs.count(path); n++)
 			path = base + "~" + std::to_string(n);

@@ -16,7 +16,7 @@ constexpr const char *kBpffsRoot = "/sys/fs/bpf";
 constexpr const char *kPinRoot = "/sys/fs/bpf/kinfer";
 constexpr size_t kObjNameMax = 15;	// BPF_OBJ_NAME_LEN - 1
 
-// 1..KINFER_NAME_MAX chars of [A-Za-z0-9_.-].
+// 1..KINFER_NAME_MAX chars of [A-Za-z0-9_-] (bpffs reserves names with a dot).
 bool valid_model_name(const std::string &name);
 // Throws UsageError explaining the rule.
 void check_model_name(const std::string &name);
@@ -52,7 +52,8 @@ struct WeightNames {
 	std::string pin_rel;	// relative to the model's pin dir: "weights/params/Dense_0/kernel"
 };
 
-// One entry per LWeight.  Path components are sanitized to [A-Za-z0-9_.-]
+// One entry per LWeight.  Path components are sanitized to [A-Za-z0-9_-]
+// (bpffs refuses a name with a dot: bpf_lookup() reserves them)
 // ("." and ".." become "_"); colliding paths get a "~N" suffix.
 std::vector<WeightNames> weight_names(const Lowered &l);
 

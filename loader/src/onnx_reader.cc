@@ -94,8 +94,15 @@ namespace kinfer {
 
 std::string dtype_name(int32_t dtype)
 {
+	// Types newer than Debian's ONNX 1.12 protobuf classes (onnx.proto).
+	static const char *const newer[] = {
+		"FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4",
+		"INT4", "FLOAT4E2M1", "FLOAT8E8M0", "UINT2", "INT2",
+	};
 	if (onnx::TensorProto_DataType_IsValid(dtype))
 		return onnx::TensorProto_DataType_Name((onnx::TensorProto_DataType)dtype);
+	if (dtype >= 17 && dtype < 17 + (int32_t)(sizeof(newer) / sizeof(newer[0])))
+		return newer[dtype - 17];
 	return "data type " + std::to_string(dtype);
 }
 

@@ -7,9 +7,11 @@
 //			 inputs are all constant are folded (computed now,
 //			 with the kernel's own code), which also evaluates
 //			 shape subgraphs (Shape, Gather, Concat, Range, ...)
-//	fold_batchnorm	 BatchNormalization after Conv/Gemm into its weights
+//	fold_batchnorm	 BatchNormalization after Conv/ConvTranspose/Gemm/MatMul
+//			 with constant weights into those weights and a bias
 //	fuse_matmul_add	 MatMul + Add of a constant bias into one Gemm
-//	fuse_activation	 Relu/Sigmoid/Tanh/... after Gemm/MatMul/Conv into it
+//	fuse_activation	 Relu/Sigmoid/Tanh/... after Gemm/MatMul/Conv/ConvTranspose
+//			 into it
 //	remove_dead	 nodes no graph output depends on
 #pragma once
 

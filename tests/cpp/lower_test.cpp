@@ -122,12 +122,14 @@ TEST_CASE("kernel map names and pin paths derive from initializer names", "[lowe
 	REQUIRE(own_map_name(kMetaMap, "my-model-with-a-long-name") == "meta.my_model_w");
 	REQUIRE(prog_name("mlp") == "kinfer_mlp");
 	REQUIRE(prog_name("a-very-long-model-name") == "kinfer_a_very_l");
-	REQUIRE(valid_model_name("mlp-1.v2_x"));
+	REQUIRE(valid_model_name("mlp-1_v2"));
+	REQUIRE_FALSE(valid_model_name("mlp.v2"));	// bpffs reserves dots
 	REQUIRE_FALSE(valid_model_name(""));
 	REQUIRE_FALSE(valid_model_name(".."));
 	REQUIRE_FALSE(valid_model_name("a/b"));
 	REQUIRE_FALSE(valid_model_name(std::string(32, 'a')));
 	REQUIRE(model_name_from_path("/x/my model.onnx") == "my_model");
+	REQUIRE(model_name_from_path("/x/resnet.v2.onnx") == "resnet_v2");
 
 	Lowered l;
 	auto add = [&](const std::string &n) {
@@ -139,11 +141,16 @@ TEST_CASE("kernel map names and pin paths derive from initializer names", "[lowe
 	add("a/b");	// "a" is already a file
 	add("x:0");
 	add("x_0");	// sanitizes to the same path
+	add("conv/kernel.bn");	// bpffs refuses a dot in any path component
 	std::vector<WeightNames> n = weight_names(l);
 	REQUIRE(n[0].pin_rel == "weights/params/Dense_0/kernel");
-	REQUIRE(n[1].pin_rel == "weights/_/etc/passwd");
+	REQUIRE(n[1].pin_rel == "weights/__/etc/passwd");
 	REQUIRE(n[2].pin_rel == "weights/a");
-	REQUIRE(n[3].pin_rel == "weights/a.b");
+	REQUIRE(n[3].pin_rel == "weights/a_b");
 	REQUIRE(n[4].pin_rel == "weights/x_0");
 	REQUIRE(n[5].pin_rel == "weights/x_0~1");
+	REQUIRE(n[6].pin_rel == "weights/conv/kernel_bn");
+	REQUIRE(n[6].map_name == "conv.kernel.bn");
+	for (const WeightNames &w : n)
+		REQUIRE(w.pin_rel.find('.') == std::string::npos);
 }

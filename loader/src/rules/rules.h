@@ -37,6 +37,66 @@ void infer_constant(NodeCtx &c);
 void infer_shape(NodeCtx &c);
 void infer_size(NodeCtx &c);
 
+// recurrent.cc: LSTM, GRU, RNN, kernel op rule.kop
+KINFER_RULE(recurrent)
+
+// movement.cc: data movement as strided copies (kernel op COPY)
+KINFER_RULE(transpose)
+KINFER_RULE(slice)
+KINFER_RULE(concat)
+KINFER_RULE(split)
+KINFER_RULE(expand)
+KINFER_RULE(tile)
+KINFER_RULE(depth_to_space)
+KINFER_RULE(space_to_depth)
+// pad.cc: Pad (kernel op PAD)
+KINFER_RULE(pad)
+// gather.cc: Gather, GatherElements
+KINFER_RULE(gather)
+KINFER_RULE(gather_elements)
+// generate.cc: compile time only
+void infer_range(NodeCtx &c);
+void infer_constant_of_shape(NodeCtx &c);
+
+// elementwise.cc: elementwise ops beyond the unary/binary rows
+KINFER_RULE(gelu)
+KINFER_RULE(neg)
+void lower_reciprocal(LowerCtx &c);
+KINFER_RULE(clip)
+KINFER_RULE(pow)
+void infer_prelu(NodeCtx &c);
+KINFER_RULE(variadic)
+KINFER_RULE(compare)
+KINFER_RULE(logic)
+KINFER_RULE(where)
+KINFER_RULE(cast)
+
+// conv.cc: Conv, ConvTranspose (and the passes' kinfer.Conv,
+// kinfer.ConvTranspose with a fused activation), MaxPool, AveragePool, LpPool
+KINFER_RULE(conv)
+KINFER_RULE(conv_transpose)
+KINFER_RULE(pool)
+void infer_conv_fused(NodeCtx &c);
+
+// reduce.cc: Reduce* (kernel op rule.kop), GlobalAveragePool and
+// GlobalMaxPool (REDUCE_MEAN, REDUCE_MAX), ArgMax and ArgMin (rule.kop)
+KINFER_RULE(reduce)
+KINFER_RULE(global_pool)
+// ONNX axes (negative counting from the end) of a rank-`rank` tensor as a
+// bitmask; fails naming the node on an axis out of range or given twice.
+uint32_t axes_mask(const NodeAttrs &c, const std::vector<int64_t> &axes, size_t rank);
+KINFER_RULE(arg)
+// norm.cc: LayerNormalization, RMSNormalization, InstanceNormalization,
+// GroupNormalization, MeanVarianceNormalization, BatchNormalization,
+// LpNormalization
+KINFER_RULE(layer_norm)
+KINFER_RULE(rms_norm)
+KINFER_RULE(instance_norm)
+KINFER_RULE(group_norm)
+KINFER_RULE(mvn)
+KINFER_RULE(batch_norm)
+KINFER_RULE(lp_norm)
+
 #undef KINFER_RULE
 
 } // namespace kinfer

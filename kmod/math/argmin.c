@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ArgMin along one axis (kmod/math/arg.h): exact, no rounding. */
+#include "arg.h"
+
+int kinfer_eval_argmin(const struct kinfer_exec *ex, uint64_t begin,
+		       uint64_t end)
+{
+	return kinfer_arg_eval(ex, begin, end, false);
+}

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Floor: rounding.h (exact; a zero result keeps x's sign). */
+#include "ops/exec.h"
+#include "kinfer_math.h"
+#include "rounding.h"
+
+void kinfer_math_floor(float *out, const float *in, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = kinfer_floorf(in[i]);
+}
+
+KINFER_UNARY_OP0(floor)

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cast class: y = x converted elementwise (kmod/math/cast.c says how),
+ * x and y each float32, int32, int64 or bool, of one shape.  y may
+ * replace x when their elements have one size (element i is read before
+ * it is written).
+ */
+#include "ops/exec.h"
+
+/**
+ * kinfer_prepare_cast() - check a CAST node and plan one unit per element
+ * @ex: the node, its tensors checked against their buffers
+ *
+ * Return: 0, or -EINVAL for wrong arity or shapes.
+ */
+int kinfer_prepare_cast(struct kinfer_exec *ex)
+{
+	const struct kinfer_view *x = kinfer_in(ex, 0);
+	const struct kinfer_view *y = kinfer_out(ex, 0);
+	int ret;
+
+	ret = kinfer_check_arity(ex, 1, 1, 1, 1);
+	if (ret)
+		return ret;
+	if (!kinfer_same_shape(x, y))
+		return -EINVAL;
+	if (x->esize == y->esize)
+		ex->inplace = 0;
+	return kinfer_plan_units(ex, x->numel, ex->desc->cost);
+}
