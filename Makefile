@@ -10,16 +10,17 @@ VENV      := $(ROOT)/.venv
 PY        := $(VENV)/bin/python
 CMAKE_DIR := $(BUILD)/cmake
 KINFER    := $(CMAKE_DIR)/loader/kinfer
+ASAN_DIR  := $(BUILD)/cmake-asan
 RESULTS   := $(BUILD)/test-results
 FIXTURES  := $(BUILD)/fixtures
 
-.PHONY: all deps build kmod loader bpf fixtures test test-cpp test-python test-cli \
-	test-vm demo conformance clean help
+.PHONY: all deps build kmod loader bpf fixtures sanitize test test-cpp test-python \
+	test-cli test-sanitize test-vm demo conformance clean help
 
 all: build
 
 help:
-	@echo "make deps | build | test | demo | conformance | clean"
+	@echo "make deps | build | test | demo | conformance | sanitize | clean"
 
 # deps.sh is cheap when everything is present; a stamp would hide a
 # package removed by hand.
@@ -38,6 +39,14 @@ loader: deps
 bpf: deps kmod
 	$(MAKE) -C bpf
 
+# The loader, its tests and the userspace core again, under AddressSanitizer
+# and UndefinedBehaviorSanitizer (make test runs the malformed-model corpus,
+# the mutation fuzzing and the C++ tests with it).
+sanitize: deps
+	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DKINFER_SANITIZE=ON -DKINFER_LINK_BIN=OFF >/dev/null
+	cmake --build $(ASAN_DIR) --target kinfer kinfer_tests
+
 # Models, inputs and JAX reference outputs for the in-kernel tests. Produced
 # on the host: JAX under TCG emulation would be slow and adds nothing.
 fixtures: deps
@@ -52,13 +61,15 @@ conformance: build
 
 # Every suite runs even when an earlier one fails; summarize.py then prints
 # the per-suite counts and the closing "N passed, N failed" line.
-test: build fixtures
+test: build sanitize fixtures
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory test-cpp
 	-@$(MAKE) --no-print-directory test-python
 	-@$(MAKE) --no-print-directory test-cli
+	-@$(MAKE) --no-print-directory test-sanitize
 	-@$(MAKE) --no-print-directory test-vm
-	@$(PY) tests/summarize.py cpp python cli cli-kernel vm --results $(RESULTS)
+	@$(PY) tests/summarize.py cpp python cli sanitize-cpp sanitize cli-kernel vm \
+		--results $(RESULTS)
 
 test-cpp:
 	@mkdir -p $(RESULTS)
@@ -75,6 +86,17 @@ test-cli:
 	@mkdir -p $(RESULTS)
 	KINFER_BIN=$(KINFER) $(PY) -m pytest -q -c tests/python/pytest.ini \
 		-m "not kernel" tests/python --junitxml=$(RESULTS)/cli.xml
+
+# A sanitizer report aborts the process: the test that ran it fails.
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+test-sanitize:
+	@mkdir -p $(RESULTS)
+	$(SANITIZE_ENV) $(ASAN_DIR)/tests/cpp/kinfer_tests -r junit -o $(RESULTS)/sanitize-cpp.xml \
+		|| $(SANITIZE_ENV) $(ASAN_DIR)/tests/cpp/kinfer_tests -r compact 2>&1 | tail -40
+	$(SANITIZE_ENV) KINFER_BIN=$(ASAN_DIR)/loader/kinfer $(PY) -m pytest -q \
+		-c tests/python/pytest.ini -m "not kernel" -o junit_suite_name=sanitize \
+		tests/python/test_malformed.py tests/python/test_cli_mutations.py \
+		--junitxml=$(RESULTS)/sanitize.xml
 
 test-vm:
 	@mkdir -p $(RESULTS) $(BUILD)/vm-out

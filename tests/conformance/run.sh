@@ -28,11 +28,8 @@ echo "conformance: userspace reference"
 "$RUNNER" --mode reference --out "$OUT/reference.jsonl" "$DATA/index.json"
 echo "conformance: in the kernel (VM)"
 rm -f "$OUT/kernel.jsonl"
-"$ROOT/scripts/vm-run.sh" --out "$OUT" -- sh -c "
-	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	insmod kmod/kinfer.ko
-	'$RUNNER' --mode kernel --out '$OUT/kernel.jsonl' '$DATA/index.json'
-	dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace' > '$OUT/dmesg-trouble.txt' || true"
+"$ROOT/scripts/vm-run.sh" --out "$OUT" -- \
+	sh tests/conformance/run-in-guest.sh "$RUNNER" "$DATA/index.json" "$OUT"
 if [ -s "$OUT/dmesg-trouble.txt" ]; then
 	echo "conformance: the kernel logged trouble:" >&2
 	cat "$OUT/dmesg-trouble.txt" >&2

@@ -32,6 +32,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <set>
 
 using namespace kinfer;
 using nlohmann::json;
@@ -96,10 +97,12 @@ std::vector<const onnx::ValueInfoProto *> graph_inputs(const onnx::ModelProto &m
 	return r;
 }
 
-// Turn integer graph inputs into initializers holding the data set's values;
-// returns their names and marks their positions in `is_frozen`.
+// Turn integer graph inputs (those in `only`, or all) into initializers
+// holding the data set's values; returns their names and marks their
+// positions in `is_frozen`.
 std::vector<std::string> freeze_int_inputs(onnx::ModelProto &m, const DataSet &ds,
-					   std::vector<bool> &is_frozen)
+					   std::vector<bool> &is_frozen,
+					   const std::set<std::string> *only = nullptr)
 {
 	std::vector<std::string> frozen;
 	std::vector<const onnx::ValueInfoProto *> in = graph_inputs(m);
@@ -107,6 +110,8 @@ std::vector<std::string> freeze_int_inputs(onnx::ModelProto &m, const DataSet &d
 	for (size_t i = 0; i < in.size() && i < ds.in.size(); i++) {
 		DType t = ds.in[i].dtype;
 		if (t != DType::i64 && t != DType::i32)
+			continue;
+		if (only && !only->count(in[i]->name()))
 			continue;
 		onnx::TensorProto *tp = m.mutable_graph()->add_initializer();
 		tp->set_name(in[i]->name());
@@ -140,8 +145,8 @@ std::string unsupported_reason(const std::string &msg)
 		{std::regex("kinfer supports float32, int32, int64 and bool"), "dtype"},
 		{std::regex("attribute '([^']+)' is not supported"), "attribute"},
 		{std::regex("(empty tensors are not supported|is empty)"), "empty tensor"},
-		{std::regex("must be a constant"), "runtime shape input"},
 		{std::regex("training_mode"), "training mode"},
+		{std::regex("must be a constant"), "runtime shape input"},
 		{std::regex("is not a tensor"), "sequence or map"},
 		{std::regex("(\\S+=\\S+ is not supported)"), "attribute value"},
 		{std::regex("has rank (\\d+) .* the kernel takes at most"), "rank > 8"},
@@ -185,6 +190,47 @@ std::string compare(const HostTensor &got, const HostTensor &want, double rtol, 
 	return "";
 }
 
+// The graph input a "must be a constant" error names, or "".
+std::string named_input(const std::string &msg)
+{
+	static const std::regex re("\\(input '([^']+)'\\) must be a constant");
+	std::smatch m;
+	return std::regex_search(msg, m, re) ? m[1].str() : "";
+}
+
+// Compile with integer inputs frozen: first only those the errors name,
+// one more per error (data inputs stay inputs); failing that, all of them.
+// On failure `msg` is the last error and `frozen` stays empty.
+void compile_frozen(onnx::ModelProto &model, const DataSet &ds, const std::string &path,
+		    const std::string &name, Compiled &c, std::string &msg,
+		    std::vector<std::string> &frozen, std::vector<bool> &is_frozen)
+{
+	std::set<std::string> names;
+	for (int all = 0; all < 2; all++) {
+		for (;;) {
+			std::string input = named_input(msg);
+			if (!all && (input.empty() || !names.insert(input).second))
+				break;	// no name, or named before: freezing it did not help
+			onnx::ModelProto m2 = model;
+			std::vector<bool> fz(is_frozen.size(), false);
+			std::vector<std::string> f = freeze_int_inputs(m2, ds, fz, all ? nullptr : &names);
+			if (f.empty())
+				break;
+			try {
+				c = compile_proto(m2, path, name);
+				model = m2;
+				frozen = f;
+				is_frozen = fz;
+				return;
+			} catch (const ModelError &e) {
+				msg = e.what();
+			}
+			if (all || msg.find("must be a constant") == std::string::npos)
+				break;
+		}
+	}
+}
+
 struct Runner {
 	bool kernel = false;
 	int serial = 0;
@@ -219,17 +265,9 @@ struct Runner {
 			c = compile_proto(model, dir + "/model.onnx", model_name);
 		} catch (const ModelError &e) {
 			std::string msg = e.what();
-			if (msg.find("must be a constant") != std::string::npos && !sets.empty()) {
-				onnx::ModelProto m2 = model;
-				frozen = freeze_int_inputs(m2, sets[0], is_frozen);
-				try {
-					c = compile_proto(m2, dir + "/model.onnx", model_name);
-					model = m2;
-				} catch (const ModelError &e2) {
-					msg = e2.what();
-					frozen.clear();
-				}
-			}
+			if (msg.find("must be a constant") != std::string::npos && !sets.empty())
+				compile_frozen(model, sets[0], dir + "/model.onnx", model_name, c, msg,
+					       frozen, is_frozen);
 			if (frozen.empty()) {
 				std::string why = unsupported_reason(msg);
 				r["status"] = why.empty() ? "fail" : "unsupported";
