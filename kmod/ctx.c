@@ -11,6 +11,7 @@
  * a sleepable program (->may_sleep), which the verifier guarantees for
  * kinfer_ctx_acquire_sleepable().
  */
+#include <linux/bits.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -31,18 +32,18 @@ static u32 kinfer_arena_bytes;
  * plan declares more work than its context's budget is refused at
  * acquire; the loader refuses such a model at load already.
  */
-static unsigned long long budget_sleepable = 1ULL << 32;
+static unsigned long long budget_sleepable = BIT_ULL(32);
 module_param(budget_sleepable, ullong, 0644);
 MODULE_PARM_DESC(budget_sleepable,
 		 "Most work units one run of a sleepable program may spend (default 2^32)");
 
-static unsigned long long budget_atomic = 1ULL << 22;
+static unsigned long long budget_atomic = BIT_ULL(22);
 module_param(budget_atomic, ullong, 0644);
 MODULE_PARM_DESC(budget_atomic,
 		 "Most work units one run of a non-sleepable program may spend (default 2^22)");
 
 /* Arena bytes cleared per step; a sleepable run reschedules in between. */
-#define KINFER_CLEAR_STEP	(1U << 20)
+#define KINFER_CLEAR_STEP	BIT(20)
 
 /**
  * kinfer_arena_size() - bytes in each CPU's arena

@@ -115,6 +115,7 @@ int kinfer_##name(struct kinfer_ctx *ctx)				\
 {									\
 	return kinfer_run_node(ctx, KINFER_OP_##NAME);			\
 }
+
 KINFER_OP_LIST(KINFER_OP_KFUNC)
 #undef KINFER_OP_KFUNC
 

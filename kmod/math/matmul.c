@@ -88,8 +88,11 @@ static void finish_block(const struct kinfer_exec *ex, float *y, uint64_t yo,
 		for (j = 0; j < nb; j++)
 			y[j] += a->beta.f * c[p.off[0] + j * step];
 	}
-	if (a->act)
-		kinfer_unary_row(a->act)(y, y, nb, &a->act_attr);
+	if (a->act) {
+		kinfer_row_fn act = kinfer_unary_row(a->act);
+
+		act(y, y, nb, &a->act_attr);
+	}
 }
 
 int kinfer_eval_matmul(const struct kinfer_exec *ex, uint64_t begin,

@@ -318,13 +318,10 @@ int kinfer_bcast_init(struct kinfer_bcast *bc, const struct kinfer_view *out,
 		for (axis = out->rank; axis-- > lead;) {
 			uint32_t d = v->dims[axis - lead];
 
-			if (d == out->dims[axis]) {
-				bc->stride[j][axis] = d == 1 ? 0 : stride;
-			} else if (d == 1) {
-				bc->stride[j][axis] = 0;
-			} else {
+			if (d != out->dims[axis] && d != 1)
 				return -EINVAL;
-			}
+			/* Broadcast along axes where the operand has 1. */
+			bc->stride[j][axis] = d == 1 ? 0 : stride;
 			stride *= d;
 		}
 	}

@@ -16,6 +16,7 @@ int kinfer_prepare_io(struct kinfer_exec *ex)
 	const struct kinfer_view *in = kinfer_in(ex, 0);
 	const struct kinfer_view *out = kinfer_out(ex, 0);
 	bool input = ex->node->op == KINFER_OP_INPUT;
+	bool in_arena, out_arena;
 	int ret;
 
 	ret = kinfer_check_arity(ex, 1, 1, 1, 1);
@@ -23,8 +24,9 @@ int kinfer_prepare_io(struct kinfer_exec *ex)
 		return ret;
 	if (in->dtype != out->dtype || !kinfer_same_shape(in, out))
 		return -EINVAL;
-	if ((in->buf == KINFER_BUF_ARENA) == input ||
-	    (out->buf == KINFER_BUF_ARENA) != input)
+	in_arena = in->buf == KINFER_BUF_ARENA;
+	out_arena = out->buf == KINFER_BUF_ARENA;
+	if (in_arena == input || out_arena != input)
 		return -EINVAL;
 	ex->out_to_bind = !input;
 	ex->fpu = false;

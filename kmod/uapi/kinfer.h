@@ -175,12 +175,14 @@ union kinfer_f32 {
 struct kinfer_attr_alpha {
 	union kinfer_f32 alpha;
 };
+
 #define KINFER_ATTR_BYTES_alpha	((__u16)sizeof(struct kinfer_attr_alpha))
 
 struct kinfer_attr_alpha_beta {
 	union kinfer_f32 alpha;
 	union kinfer_f32 beta;
 };
+
 #define KINFER_ATTR_BYTES_alpha_beta \
 	((__u16)sizeof(struct kinfer_attr_alpha_beta))
 
@@ -189,6 +191,7 @@ struct kinfer_attr_axis {
 	__u32 axis;
 	__u32 reserved;		/* 0 */
 };
+
 #define KINFER_ATTR_BYTES_axis	((__u16)sizeof(struct kinfer_attr_axis))
 
 /*
@@ -207,6 +210,7 @@ struct kinfer_attr_matmul {
 	struct kinfer_attr_alpha_beta act_attr;	/* its parameters */
 	__u32 reserved;		/* 0 */
 };
+
 #define KINFER_ATTR_BYTES_matmul ((__u16)sizeof(struct kinfer_attr_matmul))
 
 /*
@@ -232,6 +236,7 @@ struct kinfer_attr_copy {
 	__u64 in_start;
 	__u64 out_start;
 };
+
 #define KINFER_ATTR_BYTES_copy	((__u16)sizeof(struct kinfer_attr_copy))
 
 /* How pad fills the elements outside its input. */
@@ -259,6 +264,7 @@ struct kinfer_attr_pad {
 	__s64 begin[KINFER_MAX_RANK];
 	__u64 value;
 };
+
 #define KINFER_ATTR_BYTES_pad	((__u16)sizeof(struct kinfer_attr_pad))
 
 /*
@@ -271,6 +277,7 @@ struct kinfer_attr_reduce {
 	__u32 axes;
 	__u32 reserved;		/* 0 */
 };
+
 #define KINFER_ATTR_BYTES_reduce ((__u16)sizeof(struct kinfer_attr_reduce))
 
 /*
@@ -282,6 +289,7 @@ struct kinfer_attr_arg {
 	__u32 axis;		/* < rank */
 	__u32 select_last;	/* 0 or 1 */
 };
+
 #define KINFER_ATTR_BYTES_arg	((__u16)sizeof(struct kinfer_attr_arg))
 
 /*
@@ -294,6 +302,7 @@ struct kinfer_attr_norm {
 	__u32 axes;
 	union kinfer_f32 epsilon;
 };
+
 #define KINFER_ATTR_BYTES_norm	((__u16)sizeof(struct kinfer_attr_norm))
 
 /* epsilon: a non-negative finite binary32 added to a variance. */
@@ -301,6 +310,7 @@ struct kinfer_attr_epsilon {
 	union kinfer_f32 epsilon;
 	__u32 reserved;		/* 0 */
 };
+
 #define KINFER_ATTR_BYTES_epsilon \
 	((__u16)sizeof(struct kinfer_attr_epsilon))
 
@@ -356,6 +366,7 @@ struct kinfer_attr_rnn {
 	__u32 reserved;		/* 0 */
 	struct kinfer_rnn_act act[2][KINFER_RNN_ACTS];
 };
+
 #define KINFER_ATTR_BYTES_rnn	((__u16)sizeof(struct kinfer_attr_rnn))
 
 /*
@@ -388,6 +399,7 @@ struct kinfer_attr_conv {
 	struct kinfer_attr_alpha_beta act_attr;	/* its parameters */
 	__u32 reserved;		/* 0 */
 };
+
 #define KINFER_ATTR_BYTES_conv	((__u16)sizeof(struct kinfer_attr_conv))
 
 /* Largest p of lppool. */
@@ -429,6 +441,7 @@ struct kinfer_attr_pool {
 	__u32 storage_order;	/* maxpool with Indices: 0 or 1 */
 	__u32 reserved;		/* 0 */
 };
+
 #define KINFER_ATTR_BYTES_pool	((__u16)sizeof(struct kinfer_attr_pool))
 
 /* The op enum, generated from KINFER_OP_LIST (kinfer_ops.h). */
