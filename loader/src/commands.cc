@@ -266,23 +266,27 @@ int cmd_dump(const std::string &name, const std::string &weight, bool as_json)
 {
 	require_module();
 	json m = read_meta(loaded_dir(name));
-	for (const json &mp : m.at("maps")) {
-		if (mp.value("role", "") != "weight" ||
-		    (mp.at("weight") != weight && mp.at("name") != weight))
+	for (const json &w : m.at("weights")) {
+		if (w.at("weight") != weight)
 			continue;
 		HostTensor t;
-		t.dtype = dtype_named(mp.at("dtype").get<std::string>());
-		t.shape = mp.at("shape").get<Shape>();
+		t.dtype = dtype_named(w.at("dtype").get<std::string>());
+		t.shape = w.at("shape").get<Shape>();
 		uint64_t bytes = shape_numel(t.shape) * dtype_size(t.dtype);
-		Fd fd = obj_get(mp.at("pin").get<std::string>());
+		uint64_t off = w.at("offset");
+		std::string pin;
+		for (const json &mp : m.at("maps"))
+			if (mp.at("name") == w.at("map"))
+				pin = mp.at("pin");
+		Fd fd = obj_get(pin);
 		MapInfo info = map_info(fd.get());
-		if (!bytes || info.value_size != bytes)
-			throw KernelError(mp.at("pin").get<std::string>() + ": the map holds " +
-					  std::to_string(info.value_size) + " bytes, the manifest says " +
-					  std::to_string(bytes));
-		t.data = map_lookup(fd.get(), 0, info.value_size);
+		if (!bytes || bytes != w.at("bytes").get<uint64_t>() || off > info.value_size ||
+		    bytes > info.value_size - off)
+			throw KernelError(pin + ": weight '" + weight + "' lies outside the map value");
+		std::vector<uint8_t> value = map_lookup(fd.get(), 0, info.value_size);
+		t.data.assign(value.begin() + (ptrdiff_t)off, value.begin() + (ptrdiff_t)(off + bytes));
 		if (!as_json) {
-			print_tensor(mp.at("weight").get<std::string>(), t);
+			print_tensor(weight, t);
 			return 0;
 		}
 		json values = json::array();
@@ -291,8 +295,8 @@ int cmd_dump(const std::string &name, const std::string &weight, bool as_json)
 				values.push_back(t.as<float>()[i]);
 			else
 				values.push_back(t.get_int(i));
-		std::cout << json{{"weight", mp.at("weight")}, {"map", mp.at("name")},
-				  {"dtype", mp.at("dtype")}, {"shape", t.shape}, {"values", values}}.dump()
+		std::cout << json{{"weight", weight}, {"map", w.at("map")}, {"offset", off},
+				  {"dtype", w.at("dtype")}, {"shape", t.shape}, {"values", values}}.dump()
 			  << "\n";
 		return 0;
 	}

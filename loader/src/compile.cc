@@ -33,7 +33,7 @@ Compiled compile_proto(const onnx::ModelProto &proto, const std::string &file, c
 	if (!bad.empty())
 		throw std::logic_error(file + ": internal error: invalid arena plan: " + bad);
 	plan_check(c.lowered, c.plan);
-	c.names = weight_names(c.lowered);
+	c.names = weight_names(c.lowered, c.plan);
 	return c;
 }
 
@@ -56,7 +56,7 @@ json ref_json(const Compiled &c, const LRef &r)
 		break;
 	case LRef::Kind::weight:
 		j["weight"] = c.lowered.weights[r.index].name;
-		j["map"] = c.names[r.index].map_name;
+		j["map"] = c.names[c.plan.wmap_of[r.index]].map_name;
 		break;
 	case LRef::Kind::io:
 		j["io"] = true;
@@ -77,9 +77,8 @@ json node_json(const Compiled &c, size_t i)
 		in.push_back(ref_json(c, r));
 	for (const LRef &r : op.out)
 		out.push_back(ref_json(c, r));
-	for (const BindRef &b : op_binds(op))
-		binds.push_back(b.kind == LRef::Kind::io ? std::string("io")
-							 : c.lowered.weights[b.index].name);
+	for (const BindRef &b : node_binds(op, c.plan))
+		binds.push_back(b.kind == LRef::Kind::io ? std::string("io") : c.names[b.index].map_name);
 	j["in"] = in;
 	j["out"] = out;
 	j["binds"] = binds;
@@ -106,7 +105,7 @@ json ports_json(const std::vector<LPort> &ports, const std::vector<uint32_t> &of
 size_t count_insns(const Compiled &c)
 {
 	EmitEnv env;
-	env.weight_fd.assign(c.lowered.weights.size(), 0);
+	env.weight_fd.assign(c.plan.wmaps.size(), 0);
 	return emit_syscall_program(c.lowered, c.plan, env).size();
 }
 
@@ -128,7 +127,7 @@ json make_manifest(const Compiled &c)
 	m["work"] = c.plan.work;
 	size_t binds = 0;
 	for (const LOp &op : c.lowered.ops)
-		binds += op_binds(op).size();
+		binds += node_binds(op, c.plan).size();
 	m["prog"] = json{{"name", prog_name(c.model)}, {"type", "syscall"}, {"pin", dir + "/" + kProgPin},
 			 {"insns", count_insns(c)}, {"kfunc_calls", c.lowered.ops.size() + binds + 2},
 			 {"kfuncs", plan_kfuncs(c.lowered)}};
@@ -157,16 +156,27 @@ json make_manifest(const Compiled &c)
 	maps.push_back(own(kMetaMap));
 	maps.back().update({{"max_entries", 1}});
 	uint64_t wbytes = 0;
+	json weights = json::array();
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
 		const LWeight &lw = c.lowered.weights[w];
 		wbytes += lw.bytes();
-		maps.push_back(json{{"role", "weight"}, {"name", c.names[w].map_name},
-				    {"weight", lw.name}, {"source", lw.source},
-				    {"dtype", dtype_str(lw.t.dtype)}, {"shape", lw.t.shape},
-				    {"pin", dir + "/" + c.names[w].pin_rel}, {"bytes", lw.bytes()},
-				    {"max_entries", 1}});
+		weights.push_back(json{{"weight", lw.name}, {"source", lw.source},
+				       {"dtype", dtype_str(lw.t.dtype)}, {"shape", lw.t.shape},
+				       {"map", c.names[c.plan.wmap_of[w]].map_name},
+				       {"offset", c.plan.woff[w]}, {"bytes", lw.bytes()}});
+	}
+	for (size_t k = 0; k < c.plan.wmaps.size(); k++) {
+		const WeightMap &wm = c.plan.wmaps[k];
+		json mp{{"role", wm.packed ? "packed" : "weight"}, {"name", c.names[k].map_name},
+			{"pin", dir + "/" + c.names[k].pin_rel}, {"bytes", wm.bytes}, {"max_entries", 1}};
+		if (!wm.packed)
+			mp.update(weights[wm.weights[0]]);
+		else
+			mp["weights"] = wm.weights.size();
+		maps.push_back(mp);
 	}
 	m["maps"] = maps;
+	m["weights"] = weights;
 	m["weights_bytes"] = wbytes;
 	return m;
 }

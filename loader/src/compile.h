@@ -22,7 +22,7 @@ struct Compiled {
 	std::string model;		// model name
 	Lowered lowered;
 	Plan plan;
-	std::vector<WeightNames> names;	// per LWeight
+	std::vector<WeightNames> names;	// per weight map (plan.wmaps)
 };
 
 // Throws ModelError (exit 3) for anything wrong with the model.

@@ -18,7 +18,9 @@ std::vector<std::string> plan_kfuncs(const Lowered &l)
 	bool binds = false;
 	for (const LOp &op : l.ops) {
 		ops.insert(op.op);
-		binds = binds || !op_binds(op).empty();
+		for (const std::vector<LRef> *refs : {&op.in, &op.out})
+			for (const LRef &r : *refs)
+				binds = binds || r.kind == LRef::Kind::weight || r.kind == LRef::Kind::io;
 	}
 	if (binds)
 		names.push_back(kKfuncBind);
@@ -88,16 +90,16 @@ struct Asm {
 };
 
 // kinfer_bind(ctx, buffer, size) for each buffer the node binds.
-void emit_binds(Asm &a, const Lowered &l, const Plan &p, const EmitEnv &env, const LOp &op)
+void emit_binds(Asm &a, const Plan &p, const EmitEnv &env, const LOp &op)
 {
-	for (const BindRef &b : op_binds(op)) {
+	for (const BindRef &b : node_binds(op, p)) {
 		a.mov(R1, R8);
 		if (b.kind == LRef::Kind::io) {
 			a.mov(R2, R7);
 			a.mov_imm(R3, p.io_bytes);
 		} else {
 			a.ld_map(R2, BPF_PSEUDO_MAP_VALUE, env.weight_fd.at(b.index), 0);
-			a.mov_imm(R3, (int64_t)l.weights[b.index].bytes());
+			a.mov_imm(R3, (int64_t)p.wmaps[b.index].bytes);
 		}
 		a.call_kfunc(env, kKfuncBind);
 	}
@@ -163,7 +165,7 @@ std::vector<bpf_insn> emit_core(const Lowered &l, const Plan &p, const EmitEnv &
 			emit_fail_block(a, env, to_fail);
 			a.v[over].off = (int16_t)(a.v.size() - over - 1);
 		}
-		emit_binds(a, l, p, env, op);
+		emit_binds(a, p, env, op);
 		a.mov(R1, R8);
 		a.call_kfunc(env, op_kfunc(op.op));
 		to_fail.push_back(a.jmp_imm(BPF_JNE, R0, 0, 0));

@@ -45,7 +45,7 @@ std::vector<std::string> plan_kfuncs(const Lowered &l);
 struct EmitEnv {
 	int config_fd = -1;
 	int io_fd = -1;
-	std::vector<int> weight_fd;			// per LWeight
+	std::vector<int> weight_fd;			// per weight map (Plan::wmaps)
 	std::map<std::string, int32_t> btf_id;		// kfunc name -> BTF id in the module
 	int16_t btf_fd_slot = 1;			// index of the module BTF fd in fd_array
 };

@@ -37,11 +37,16 @@ struct Runner {
 	const Lowered &l;
 	const Plan &p;
 	std::vector<uint64_t> arena, io;	// uint64_t: 8-byte aligned
+	std::vector<std::vector<uint8_t>> packed;	// per weight map, if packed
 	uint64_t node_copy[KINFER_MAX_NODE_BYTES / sizeof(uint64_t)];
 
 	Runner(const Lowered &l, const Plan &p)
-		: l(l), p(p), arena((p.arena_bytes + 7) / 8), io((p.io_bytes + 7) / 8)
+		: l(l), p(p), arena((p.arena_bytes + 7) / 8), io((p.io_bytes + 7) / 8),
+		  packed(p.wmaps.size())
 	{
+		for (size_t m = 0; m < p.wmaps.size(); m++)
+			if (p.wmaps[m].packed)
+				packed[m] = weight_map_value(l, p, m);
 	}
 
 	std::string where(size_t i) const
@@ -62,13 +67,16 @@ struct Runner {
 		std::memset(&b, 0, sizeof(b));
 		b.arena.data = arena.data();
 		b.arena.size = p.arena_bytes;
-		for (const BindRef &r : op_binds(op)) {
+		for (const BindRef &r : node_binds(op, p)) {
 			kinfer_mem &m = b.bind[b.n_binds++];
 			if (r.kind == LRef::Kind::io) {
 				m.data = io.data();
 				m.size = p.io_bytes;
+			} else if (p.wmaps[r.index].packed) {
+				m.data = packed[r.index].data();
+				m.size = (uint32_t)p.wmaps[r.index].bytes;
 			} else {
-				const LWeight &w = l.weights[r.index];
+				const LWeight &w = l.weights[p.wmaps[r.index].weights[0]];
 				m.data = const_cast<uint8_t *>(w.t.data.data());
 				m.size = (uint32_t)w.bytes();
 			}

@@ -62,28 +62,28 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 	std::vector<uint8_t> plan = plan_config(c.plan, model_id);
 	m.config = map_create_array(own_map_name(kConfigMap, c.model), (uint32_t)plan.size(), 1);
 	map_fill(m.config.get(), plan.data(), "config", true);
-	// Integer and bool weights carry BTF, so `bpftool map dump` prints their
-	// values.  Float weights do not: neither 6.1's bpffs printer
-	// (btf_df_show) nor Debian's bpftool 7.1 can print a BTF_KIND_FLOAT
-	// value, and bpftool -j would emit invalid JSON for it; their bytes dump
-	// as hex, and `kinfer dump` prints them as numbers.
+	// Integer and bool weights with a map of their own carry BTF, so
+	// `bpftool map dump` prints their values.  Float weights do not:
+	// neither 6.1's bpffs printer (btf_df_show) nor Debian's bpftool 7.1 can
+	// print a BTF_KIND_FLOAT value, and bpftool -j would emit invalid JSON
+	// for it; their bytes dump as hex, and `kinfer dump` prints them.
+	const std::vector<WeightMap> &wmaps = c.plan.wmaps;
 	MapBtf btf;
-	std::vector<MapTypes> types(c.lowered.weights.size());
-	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
-		const HostTensor &t = c.lowered.weights[w].t;
-		if (t.dtype != DType::f32)
-			types[w].value = btf.array_of(t.dtype, t.numel());
+	std::vector<MapTypes> types(wmaps.size());
+	for (size_t k = 0; k < wmaps.size(); k++) {
+		const HostTensor &t = c.lowered.weights[wmaps[k].weights[0]].t;
+		if (!wmaps[k].packed && t.dtype != DType::f32)
+			types[k].value = btf.array_of(t.dtype, t.numel());
 	}
 	for (MapTypes &t : types)	// every type added: now load the BTF
 		if (t.value) {
 			t.btf_fd = btf.fd();
 			t.key = btf.key_type();
 		}
-	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
-		const LWeight &lw = c.lowered.weights[w];
-		const MapTypes &t = types[w];
-		Fd fd = map_create_array(c.names[w].map_name, (uint32_t)lw.bytes(), 1, t);
-		map_fill(fd.get(), lw.t.data.data(), "'" + lw.name + "'", true);
+	for (size_t k = 0; k < wmaps.size(); k++) {
+		std::vector<uint8_t> value = weight_map_value(c.lowered, c.plan, k);
+		Fd fd = map_create_array(c.names[k].map_name, (uint32_t)value.size(), 1, types[k]);
+		map_fill(fd.get(), value.data(), "'" + c.names[k].map_name + "'", true);
 		m.weights.push_back(std::move(fd));
 	}
 	m.io = map_create_array(own_map_name(kIoMap, c.model), c.plan.io_bytes, (uint32_t)possible_cpus());

@@ -12,23 +12,6 @@
 
 namespace kinfer {
 
-std::vector<BindRef> op_binds(const LOp &op)
-{
-	std::vector<BindRef> binds;
-	auto add = [&](const LRef &r) {
-		if (r.kind != LRef::Kind::weight && r.kind != LRef::Kind::io)
-			return;
-		BindRef b{r.kind, r.kind == LRef::Kind::io ? -1 : r.index};
-		if (std::find(binds.begin(), binds.end(), b) == binds.end())
-			binds.push_back(b);
-	};
-	for (const LRef &r : op.in)
-		add(r);
-	for (const LRef &r : op.out)
-		add(r);
-	return binds;
-}
-
 int op_inplace_input(const LOp &op)
 {
 	const KernelOp *k = kernel_op(op.op);

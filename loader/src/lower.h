@@ -74,15 +74,6 @@ struct Lowered {
 	std::vector<LPort> inputs, outputs;
 };
 
-// The buffers an op binds before it runs, in bind order: each weight and
-// the io buffer at most once, in the order the op's operands name them.
-struct BindRef {
-	LRef::Kind kind;
-	int index;			// weight index; -1 for io
-	bool operator==(const BindRef &o) const { return kind == o.kind && index == o.index; }
-};
-std::vector<BindRef> op_binds(const LOp &op);
-
 // Which input output 0 may replace in place (the kernel's class rule), or -1.
 int op_inplace_input(const LOp &op);
 

@@ -113,20 +113,21 @@ static std::string sanitize_path(const std::string &name)
 	return r.empty() ? "_" : r;
 }
 
-std::vector<WeightNames> weight_names(const Lowered &l)
+std::vector<WeightNames> weight_names(const Lowered &l, const Plan &p)
 {
 	std::vector<WeightNames> out;
 	std::set<std::string> files, dirs;
 	// A leaf may neither repeat a file nor sit where a directory is, and
 	// none of its parents may be a file.
-	auto parent_is_file = [&](const std::string &p) {
-		for (size_t s = p.find('/'); s != std::string::npos; s = p.find('/', s + 1))
-			if (files.count(p.substr(0, s)))
+	auto parent_is_file = [&](const std::string &path) {
+		for (size_t s = path.find('/'); s != std::string::npos; s = path.find('/', s + 1))
+			if (files.count(path.substr(0, s)))
 				return true;
 		return false;
 	};
-	for (const LWeight &w : l.weights) {
-		std::string rel = sanitize_path(w.name);
+	for (const WeightMap &wm : p.wmaps) {
+		const std::string &name = wm.packed ? kPackedPin : l.weights[wm.weights[0]].name;
+		std::string rel = sanitize_path(name);
 		if (parent_is_file("weights/" + rel))
 			for (char &c : rel)
 				c = c == '/' ? '_' : c;
@@ -136,7 +137,7 @@ std::vector<WeightNames> weight_names(const Lowered &l)
 		files.insert(path);
 		for (size_t s = path.find('/'); s != std::string::npos; s = path.find('/', s + 1))
 			dirs.insert(path.substr(0, s));
-		out.push_back(WeightNames{weight_map_name(w.name), path});
+		out.push_back(WeightNames{wm.packed ? kPackedMapName : weight_map_name(name), path});
 	}
 	return out;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "lower.h"
+#include "plan.h"
 
 #include <string>
 #include <vector>
@@ -52,9 +53,14 @@ struct WeightNames {
 	std::string pin_rel;	// relative to the model's pin dir: "weights/params/Dense_0/kernel"
 };
 
-// One entry per LWeight.  Path components are sanitized to [A-Za-z0-9_-]
+// The packed weight map (see Plan::wmaps): its kernel name and pin.
+constexpr const char *kPackedMapName = "packed_weights";
+constexpr const char *kPackedPin = "_packed";
+
+// One entry per weight map (Plan::wmaps): a map of one weight is named
+// after the weight, the packed map kPackedMapName at weights/kPackedPin.  Path components are sanitized to [A-Za-z0-9_-]
 // (bpffs refuses a name with a dot: bpf_lookup() reserves them)
 // ("." and ".." become "_"); colliding paths get a "~N" suffix.
-std::vector<WeightNames> weight_names(const Lowered &l);
+std::vector<WeightNames> weight_names(const Lowered &l, const Plan &p);
 
 } // namespace kinfer

@@ -143,6 +143,43 @@ void put(std::vector<uint8_t> &buf, const void *p, size_t n)
 	buf.insert(buf.end(), b, b + n);
 }
 
+void place_weights(const Lowered &l, Plan &p)
+{
+	size_t n = l.weights.size();
+	std::vector<int> order(n);
+	std::iota(order.begin(), order.end(), 0);
+	// Largest first keep maps of their own (ties: model order).
+	std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+		return l.weights[a].bytes() > l.weights[b].bytes();
+	});
+	size_t own = n <= kMaxWeightMaps ? n : kMaxWeightMaps - 1;
+	p.wmap_of.assign(n, -1);
+	p.woff.assign(n, 0);
+	std::vector<bool> single(n, false);
+	for (size_t k = 0; k < own; k++)
+		single[order[k]] = true;
+	WeightMap packed;
+	packed.packed = true;
+	for (size_t w = 0; w < n; w++) {	// model order within each map
+		if (single[w]) {
+			p.wmap_of[w] = (int)p.wmaps.size();
+			p.wmaps.push_back(WeightMap{{(int)w}, {0}, l.weights[w].bytes(), false});
+			continue;
+		}
+		packed.weights.push_back((int)w);
+		packed.offsets.push_back(packed.bytes);
+		p.woff[w] = packed.bytes;
+		packed.bytes = align_up(packed.bytes + l.weights[w].bytes());
+	}
+	if (packed.weights.empty())
+		return;
+	if (packed.bytes > INT32_MAX)
+		throw ModelError(l.file + ": the packed weight map would exceed 2 GiB");
+	for (int w : packed.weights)
+		p.wmap_of[w] = (int)p.wmaps.size();
+	p.wmaps.push_back(std::move(packed));
+}
+
 kinfer_tensor encode_ref(const Lowered &l, const Plan &p, const LOp &op, const LRef &r)
 {
 	kinfer_tensor t;
@@ -157,13 +194,16 @@ kinfer_tensor encode_ref(const Lowered &l, const Plan &p, const LOp &op, const L
 	t.rank = (uint8_t)r.shape.size();
 	for (size_t i = 0; i < r.shape.size(); i++)
 		t.dims[i] = (uint32_t)r.shape[i];
-	std::vector<BindRef> binds = op_binds(op);
+	std::vector<BindRef> binds = node_binds(op, p);
 	uint64_t off = r.byte_off;
 	if (r.kind == LRef::Kind::arena) {
 		t.buf = KINFER_BUF_ARENA;
 		off += p.offset[r.index];
 	} else {
-		BindRef b{r.kind, r.kind == LRef::Kind::io ? -1 : r.index};
+		bool io = r.kind == LRef::Kind::io;
+		BindRef b{r.kind, io ? -1 : p.wmap_of[r.index]};
+		if (!io)
+			off += p.woff[r.index];
 		t.buf = (uint8_t)(KINFER_BUF_BIND0 +
 				  (std::find(binds.begin(), binds.end(), b) - binds.begin()));
 		if (r.kind == LRef::Kind::io)
@@ -178,7 +218,7 @@ void encode_nodes(const Lowered &l, Plan &p)
 {
 	for (const LOp &op : l.ops) {
 		size_t n = op.in.size() + op.out.size();
-		if (n > KINFER_MAX_TENSORS || op_binds(op).size() > KINFER_MAX_BINDS)
+		if (n > KINFER_MAX_TENSORS || node_binds(op, p).size() > KINFER_MAX_BINDS)
 			throw std::logic_error(l.file + ": internal error: " + op_name(op.op) +
 					       " has too many operands");
 		kinfer_node node;
@@ -209,8 +249,37 @@ Plan plan_model(const Lowered &l)
 	compute_lifetimes(l, p);
 	place_storages(l, p);
 	place_io(l, p);
+	place_weights(l, p);
 	encode_nodes(l, p);
 	return p;
+}
+
+std::vector<BindRef> node_binds(const LOp &op, const Plan &p)
+{
+	std::vector<BindRef> binds;
+	auto add = [&](const LRef &r) {
+		if (r.kind != LRef::Kind::weight && r.kind != LRef::Kind::io)
+			return;
+		BindRef b{r.kind, r.kind == LRef::Kind::io ? -1 : p.wmap_of.at(r.index)};
+		if (std::find(binds.begin(), binds.end(), b) == binds.end())
+			binds.push_back(b);
+	};
+	for (const LRef &r : op.in)
+		add(r);
+	for (const LRef &r : op.out)
+		add(r);
+	return binds;
+}
+
+std::vector<uint8_t> weight_map_value(const Lowered &l, const Plan &p, size_t m)
+{
+	const WeightMap &wm = p.wmaps.at(m);
+	std::vector<uint8_t> v(wm.bytes, 0);
+	for (size_t k = 0; k < wm.weights.size(); k++) {
+		const std::vector<uint8_t> &d = l.weights[wm.weights[k]].t.data;
+		std::copy(d.begin(), d.end(), v.begin() + (ptrdiff_t)wm.offsets[k]);
+	}
+	return v;
 }
 
 uint32_t plan_config_bytes(const Plan &p)

@@ -29,7 +29,7 @@ EmitEnv fake_env(const Lowered &l)
 	EmitEnv env;
 	env.config_fd = kConfigFd;
 	env.io_fd = kIoFd;
-	for (size_t w = 0; w < l.weights.size(); w++)
+	for (size_t w = 0; w < l.weights.size(); w++)	// no packed map in these tests
 		env.weight_fd.push_back(kWeightFd0 + (int)w);
 	std::vector<std::string> names = kfunc_names();
 	for (size_t k = 0; k < names.size(); k++)

@@ -41,12 +41,13 @@ TEST_CASE("MatMul + Add(bias) + Relu lower to one MATMUL", "[lower]")
 	REQUIRE(matmul_attr(l.ops[2]).act == 0);
 	REQUIRE(l.weights.size() == 4);
 	REQUIRE(l.outputs[0].bytes == 12);
-	// Bind order: the kernel, then the bias.
-	std::vector<BindRef> binds = op_binds(d0);
+	// Bind order: the kernel's map, then the bias's.
+	Plan p = plan_model(l);
+	std::vector<BindRef> binds = node_binds(d0, p);
 	REQUIRE(binds.size() == 2);
-	REQUIRE(binds[0].index == d0.in[1].index);
-	REQUIRE(op_binds(l.ops[0]).size() == 1);	// INPUT binds io
-	REQUIRE(op_binds(l.ops[0])[0].kind == LRef::Kind::io);
+	REQUIRE(binds[0].index == p.wmap_of[d0.in[1].index]);
+	REQUIRE(node_binds(l.ops[0], p).size() == 1);	// INPUT binds io
+	REQUIRE(node_binds(l.ops[0], p)[0].kind == LRef::Kind::io);
 }
 
 TEST_CASE("elementwise ops keep both operands and their shapes", "[lower]")
@@ -142,7 +143,10 @@ TEST_CASE("kernel map names and pin paths derive from initializer names", "[lowe
 	add("x:0");
 	add("x_0");	// sanitizes to the same path
 	add("conv/kernel.bn");	// bpffs refuses a dot in any path component
-	std::vector<WeightNames> n = weight_names(l);
+	Plan p;
+	for (size_t w = 0; w < l.weights.size(); w++)
+		p.wmaps.push_back(WeightMap{{(int)w}, {0}, 4, false});
+	std::vector<WeightNames> n = weight_names(l, p);
 	REQUIRE(n[0].pin_rel == "weights/params/Dense_0/kernel");
 	REQUIRE(n[1].pin_rel == "weights/__/etc/passwd");
 	REQUIRE(n[2].pin_rel == "weights/a");

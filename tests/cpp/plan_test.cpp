@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 
 using namespace kinfer;
@@ -181,4 +182,68 @@ TEST_CASE("inputs and outputs over 2 GiB are a model error", "[plan]")
 	REQUIRE_THROWS_AS(plan_model(l), ModelError);
 	REQUIRE_THROWS_WITH(plan_model(l), Contains("model.onnx") &&
 					   Contains("inputs and outputs exceed 2 GiB"));
+}
+
+TEST_CASE("beyond 60 weights the smallest share one packed map", "[plan]")
+{
+	// A BPF program may use at most 64 maps: 70 weights cannot each have one.
+	ModelBuilder b;
+	b.input("x", {1, 8});
+	std::string prev = "x";
+	for (int i = 0; i < 35; i++) {
+		std::string w = "W" + std::to_string(i), c = "b" + std::to_string(i);
+		b.init(w, {8, 8}, std::vector<float>(64, i % 2 ? 0.25f : -0.125f));
+		b.init(c, {8}, std::vector<float>(8, 0.01f * (float)i));
+		b.node("MatMul", {prev, w}, {"m" + std::to_string(i)});
+		b.node("Add", {"m" + std::to_string(i), c}, {"a" + std::to_string(i)});
+		b.node("Tanh", {"a" + std::to_string(i)}, {"t" + std::to_string(i)});
+		prev = "t" + std::to_string(i);
+	}
+	b.output(prev, {1, 8});
+	Compiled c = b.compiled();
+	const Plan &p = c.plan;
+	REQUIRE(c.lowered.weights.size() == 70);
+	REQUIRE(p.wmaps.size() == kMaxWeightMaps);
+	size_t packed = 0;
+	uint64_t smallest_own = UINT64_MAX, largest_packed = 0;
+	for (const WeightMap &wm : p.wmaps) {
+		if (!wm.packed) {
+			REQUIRE(wm.weights.size() == 1);
+			smallest_own = std::min(smallest_own, wm.bytes);
+			continue;
+		}
+		for (int w : wm.weights)
+			largest_packed = std::max(largest_packed, c.lowered.weights[w].bytes());
+		packed++;
+		REQUIRE(wm.weights.size() == 70 - (kMaxWeightMaps - 1));
+		for (size_t k = 0; k < wm.weights.size(); k++) {
+			REQUIRE(wm.offsets[k] % 16 == 0);
+			REQUIRE(p.woff[wm.weights[k]] == wm.offsets[k]);
+		}
+	}
+	REQUIRE(packed == 1);
+	REQUIRE(smallest_own >= largest_packed);	// the largest keep their own maps
+	REQUIRE(c.names.size() == p.wmaps.size());
+	REQUIRE(c.names.back().pin_rel == "weights/_packed");
+	// The packed weights are read at their offsets: same result as numpy
+	// would give, computed here layer by layer.
+	std::vector<float> x(8, 1.0f), y = x;
+	for (int i = 0; i < 35; i++) {
+		std::vector<float> z(8, 0.0f);
+		for (int j = 0; j < 8; j++) {
+			for (int k = 0; k < 8; k++)
+				z[j] += y[k] * (i % 2 ? 0.25f : -0.125f);
+			z[j] = std::tanh(z[j] + 0.01f * (float)i);
+		}
+		y = z;
+	}
+	std::vector<float> got = plan_run(c.lowered, p, {F({1, 8}, x)})[0].floats();
+	for (int j = 0; j < 8; j++)
+		REQUIRE(got[j] == Approx(y[j]).margin(1e-6));
+	// The program references 60 weight maps, the config and the io map.
+	size_t maps = 0;
+	for (const LOp &op : c.lowered.ops)
+		for (const BindRef &r : node_binds(op, p))
+			maps = std::max(maps, (size_t)r.index + 1);
+	REQUIRE(maps + 2 <= 64);
 }

@@ -141,7 +141,7 @@ def test_inspect_json(tmp_path):
     assert [n["op"] for n in m["nodes"]] == ["INPUT", "MATMUL", "MATMUL", "SOFTMAX", "OUTPUT"]
     assert [n["kfunc"] for n in m["nodes"]][1] == "kinfer_matmul"
     assert m["nodes"][1]["onnx_nodes"] == ["Dense_0/MatMul", "Dense_0/Add", "relu"]
-    assert m["nodes"][1]["binds"] == ["params/Dense_0/kernel", "params/Dense_0/bias"]
+    assert m["nodes"][1]["binds"] == ["Dense_0.kernel", "Dense_0.bias"]     # map names
     weights = {mp["weight"]: mp for mp in m["maps"] if mp["role"] == "weight"}
     k = weights["params/Dense_0/kernel"]
     assert k["name"] == "Dense_0.kernel"

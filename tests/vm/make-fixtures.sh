@@ -1,6 +1,7 @@
 #!/bin/sh
 # Export the Flax MLPs the in-kernel tests load, with random inputs and the
-# JAX outputs they must reproduce. Runs on the host (JAX is slow under TCG).
+# JAX outputs they must reproduce, and build the real models with ONNX
+# Runtime's outputs. Runs on the host (JAX is slow under TCG).
 #   make-fixtures.sh OUTDIR
 # Regenerates only when the exporter or this script changed.
 set -eu
@@ -10,7 +11,8 @@ GEN="$ROOT/.venv/bin/kinfer-models"
 mkdir -p "$OUT"
 
 stamp="$OUT/.stamp"
-want=$(cat "$0" $(find "$ROOT/models/src" -name '*.py' | sort) | sha256sum | cut -d' ' -f1)
+want=$(cat "$0" $(find "$ROOT/models/src" "$ROOT/tests/models" -name '*.py' | sort) |
+	sha256sum | cut -d' ' -f1)
 [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && exit 0
 
 echo "fixtures: exporting Flax MLPs to $OUT"
@@ -24,4 +26,8 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 	--batch 4 --samples 16 --seed 2 --out "$OUT/mlp_tanh"
 "$GEN" export-mlp --layers 256,1024,512,16 --activation sigmoid --style setup \
 	--batch 2 --samples 16 --seed 3 --out "$OUT/mlp_big"
+# The three real models (ResNet-style CNN, bidirectional LSTM, transformer
+# encoder) with ONNX Runtime's outputs.
+"$ROOT/.venv/bin/python" "$ROOT/tests/models/real_models.py" "$OUT/real" --samples 3 --skip minilm_shaped
+"$ROOT/.venv/bin/python" "$ROOT/tests/models/real_models.py" "$OUT/real" --samples 1 --only minilm_shaped
 echo "$want" > "$stamp"

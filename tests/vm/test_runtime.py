@@ -165,3 +165,27 @@ def test_weights_dump_as_typed_values(tmp_path: Path) -> None:
     proc = kinfer("dump", "typed", "nope", check=False)
     assert proc.returncode == 1 and "has no weight named 'nope'" in proc.stderr
     kinfer("unload", "typed")
+
+
+def test_a_gather_index_out_of_range_is_a_counted_error(tmp_path: Path) -> None:
+    """A runtime index past the table: the run fails, nothing is read out of bounds."""
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    path = save_model(
+        tmp_path, "lookup", [helper.make_node("Gather", ["T", "i"], ["y"], name="lookup", axis=0)],
+        [helper.make_tensor_value_info("i", TensorProto.INT64, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [numpy_helper.from_array(table, "T")])
+    kinfer("load", str(path), "--name", "lookup")
+    np.save(tmp_path / "ok.npy", np.array([3, -1], np.int64))       # -1 wraps to 3
+    np.save(tmp_path / "bad.npy", np.array([1, 4], np.int64))
+    kinfer("run", "lookup", "--input", str(tmp_path / "ok.npy"), "--output", str(tmp_path / "y.npy"))
+    assert np.array_equal(np.load(tmp_path / "y.npy"), table[[3, 3]])
+    proc = kinfer("run", "lookup", "--input", str(tmp_path / "bad.npy"), check=False)
+    assert proc.returncode == 1
+    assert "ERANGE: an index is out of range" in proc.stderr
+    assert "at kernel node 1 (GATHER, ONNX node 'lookup')" in proc.stderr
+    assert stat("models/lookup/errors") == 1
+    assert stat("models/lookup/calls") == 2
+    assert int((SYSFS / "models/lookup/last_error").read_text()) == -34
+    assert stat("models/lookup/last_error_node") == 1
+    kinfer("unload", "lookup")
