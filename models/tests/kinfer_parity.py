@@ -1,76 +1,107 @@
-"""Test helpers: run an exported model in ONNX Runtime and compare with JAX.
+"""Test helpers: run an exported model in ONNX Runtime and in kinfer's
+userspace reference executor, and compare with JAX.
 
 Imported as ``kinfer_parity`` (pytest puts this directory on sys.path).
+The reference executor is the loader's ``kinfer run --reference``: the
+compiled plan, checked and computed by the same C code as the kernel
+module. ``KINFER_BIN`` names the binary (default: the CMake build tree's).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 
-KERNEL_OPS = {"MatMul", "Add", "Mul", "Relu", "Sigmoid", "Tanh", "Softmax"}
+REPO = Path(__file__).resolve().parents[2]
+KINFER_BIN = Path(os.environ.get("KINFER_BIN", REPO / "build/cmake/loader/kinfer"))
 
 
-def assert_kernel_subset(model: onnx.ModelProto) -> None:
-    """The model uses only what kmod/uapi/kinfer.h can run, as the loader sees it.
-
-    Add/Mul: first operand computed at run time with the result's shape,
-    second a trailing-suffix broadcast; MatMul: 2-D runtime x, initializer W;
-    unary ops and Softmax(axis=-1): runtime input; everything float32, static.
-    """
-    assert [(o.domain, o.version) for o in model.opset_import] == [("", 17)]
-    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True).graph
-    shapes: dict[str, tuple[int, ...]] = {}
-    for vi in [*inferred.input, *inferred.value_info, *inferred.output]:
-        tt = vi.type.tensor_type
-        assert tt.elem_type == onnx.TensorProto.FLOAT, vi.name
-        assert all(d.HasField("dim_value") for d in tt.shape.dim), vi.name
-        shapes[vi.name] = tuple(d.dim_value for d in tt.shape.dim)
-    inits = {t.name: tuple(t.dims) for t in model.graph.initializer}
-    assert all(t.data_type == onnx.TensorProto.FLOAT for t in model.graph.initializer)
-    shapes.update(inits)
-    for node in model.graph.node:
-        assert node.op_type in KERNEL_OPS, node.op_type
-        assert node.input[0] not in inits, f"{node.name}: in0 is an initializer"
-        out = shapes[node.output[0]]
-        if node.op_type in ("Add", "Mul"):
-            assert shapes[node.input[0]] == out, node.name
-            suffix = shapes[node.input[1]]
-            while suffix and suffix[0] == 1:
-                suffix = suffix[1:]
-            assert out[len(out) - len(suffix) :] == suffix, node.name
-        elif node.op_type == "MatMul":
-            assert node.input[1] in inits and len(inits[node.input[1]]) == 2, node.name
-            assert len(shapes[node.input[0]]) == 2, node.name
-        elif node.op_type == "Softmax":
-            assert [(a.name, a.i) for a in node.attribute] == [("axis", -1)], node.name
-        else:
-            assert len(node.input) == 1 and not node.attribute, node.name
+def kinfer_bin() -> Path:
+    assert KINFER_BIN.exists(), f"{KINFER_BIN} is missing: build the loader first (make loader)"
+    return KINFER_BIN
 
 
-def run_onnx(model: onnx.ModelProto, x: np.ndarray, input_name: str = "x") -> np.ndarray:
-    """Run ``model`` on ``x`` in ONNX Runtime (after checking the kernel subset)."""
-    assert_kernel_subset(model)
+def _as_list(x: Any) -> list[np.ndarray]:
+    if isinstance(x, (list, tuple)):
+        return [np.asarray(v) for v in x]
+    return [np.asarray(x)]
+
+
+def run_onnx(model: onnx.ModelProto, x: Any, input_name: str | None = None) -> np.ndarray:
+    """Run ``model`` on ``x`` (one array or a list, in input order) in ONNX Runtime."""
+    outs = run_onnx_all(model, x, [input_name] if input_name else None)
+    assert len(outs) == 1
+    return outs[0]
+
+
+def run_onnx_all(
+    model: onnx.ModelProto, x: Any, names: Sequence[str] | None = None
+) -> list[np.ndarray]:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     session = ort.InferenceSession(
         model.SerializeToString(), options, providers=["CPUExecutionProvider"]
     )
-    (y,) = session.run(None, {input_name: np.asarray(x, dtype=np.float32)})
-    return np.asarray(y)
+    names = list(names or [i.name for i in model.graph.input])
+    feeds = dict(zip(names, _as_list(x), strict=True))
+    return [np.asarray(y) for y in session.run(None, feeds)]
 
 
-def assert_close(actual: np.ndarray, expected: Any) -> None:
-    """max |err| <= 1e-5 * max|y| + 1e-6, and equal shapes."""
-    expected = np.asarray(expected, dtype=np.float32)
+def run_reference(model: onnx.ModelProto, x: Any) -> list[np.ndarray]:
+    """Compile ``model`` with the kinfer loader and run it in userspace."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.onnx"
+        path.write_bytes(model.SerializeToString())
+        inputs = []
+        for i, array in enumerate(_as_list(x)):
+            inputs.append(str(Path(tmp) / f"in{i}.npy"))
+            np.save(inputs[-1], array)
+        outputs = [str(Path(tmp) / f"out{i}.npy") for i in range(len(model.graph.output))]
+        proc = subprocess.run(
+            [
+                str(kinfer_bin()),
+                "run",
+                "--reference",
+                str(path),
+                *(arg for p in inputs for arg in ("-i", p)),
+                *(arg for p in outputs for arg in ("-o", p)),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, f"kinfer run --reference failed: {proc.stderr}"
+        return [np.load(p) for p in outputs]
+
+
+def assert_close(actual: np.ndarray, expected: Any, rtol: float = 1e-5) -> None:
+    """max |err| <= rtol * max|y| + 1e-6, and equal shapes and dtypes."""
+    expected = np.asarray(expected)
     assert actual.shape == expected.shape
-    assert actual.dtype == np.float32
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    if expected.dtype != np.float32:
+        np.testing.assert_array_equal(actual, expected)
+        return
     err = float(np.max(np.abs(actual - expected))) if expected.size else 0.0
-    tol = 1e-5 * float(np.max(np.abs(expected))) + 1e-6
+    tol = rtol * float(np.max(np.abs(expected))) + 1e-6
     assert err <= tol, f"max abs error {err:.3g} > {tol:.3g}"
+
+
+def assert_matches_everywhere(model: onnx.ModelProto, x: Any, expected: Any) -> None:
+    """ONNX Runtime and the kinfer reference both agree with ``expected``."""
+    expected_list = _as_list(expected)
+    for got, want in zip(run_onnx_all(model, x), expected_list, strict=True):
+        assert_close(got, want)
+    for got, want in zip(run_reference(model, x), expected_list, strict=True):
+        assert_close(got, want, rtol=1e-4)
 
 
 def op_types(model: onnx.ModelProto) -> list[str]:

@@ -26,6 +26,8 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 	--batch 4 --samples 16 --seed 2 --out "$OUT/mlp_tanh"
 "$GEN" export-mlp --layers 256,1024,512,16 --activation sigmoid --style setup \
 	--batch 2 --samples 16 --seed 3 --out "$OUT/mlp_big"
+# Every model and method of the Flax zoo, with JAX's outputs.
+"$GEN" export-zoo --out "$OUT/zoo"
 # The three real models (ResNet-style CNN, bidirectional LSTM, transformer
 # encoder) with ONNX Runtime's outputs.
 "$ROOT/.venv/bin/python" "$ROOT/tests/models/real_models.py" "$OUT/real" --samples 3 --skip minilm_shaped

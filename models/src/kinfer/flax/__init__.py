@@ -1,10 +1,11 @@
-"""Export Flax Linen modules to kinfer ONNX.
+"""Export Flax modules (Linen and NNX) to kinfer ONNX (see docs/flax.md).
 
-``from kinfer.flax import export`` is the whole API::
+::
 
     import kinfer.flax
 
-    model = kinfer.flax.export(module, variables, x, path="model.onnx")
+    model = kinfer.flax.export(module, variables, x, path="model.onnx")  # Linen
+    model = kinfer.flax.export(nnx_model, x, method="encode")             # NNX
 
 JAX, Flax and ONNX are imported on first use of :func:`export`, not when
 this package is imported, so :class:`ExportError` can be caught cheaply.

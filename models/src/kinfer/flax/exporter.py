@@ -1,13 +1,14 @@
-"""``kinfer.flax.export``: Flax Linen module + variables -> kinfer ONNX.
+"""``kinfer.flax.export``: a Flax module (Linen or NNX) -> kinfer ONNX.
 
-The module is traced with :func:`jax.make_jaxpr` as
-``lambda variables, x: module.apply(variables, x, method=method)``.
-Every leaf of ``variables`` is a jaxpr input and becomes an ONNX
-initializer named by its path in the variables tree, keys joined with
-``/`` (``params/Dense_0/kernel``, ``batch_stats/BatchNorm_0/mean``), with
-its Flax shape (a Dense kernel is ``[in, out]``). ``x`` becomes the graph
-input with the example's static shape. The equations are then lowered by
-:mod:`kinfer.jaxpr_to_onnx`.
+The module is traced with :func:`jax.make_jaxpr`. Every variable becomes an
+ONNX initializer named by its path, keys joined with ``/``, prefixed with
+its collection: ``params/Dense_0/kernel``, ``batch_stats/BatchNorm_0/mean``
+(Linen: the variables dict as given; NNX: ``nnx.Param`` is ``params``,
+``nnx.BatchStat`` is ``batch_stats``, any other variable type its
+snake-case name). Each example input becomes a graph input with the
+example's static shape and dtype. The equations are then lowered by
+:mod:`kinfer.export`; node names carry the Linen module path
+(``layers_0/attn/MatMul``).
 
 (The implementation lives in ``exporter.py`` rather than ``export.py`` so
 that the submodule never shadows the :func:`export` function on the
@@ -17,101 +18,111 @@ that the submodule never shadows the :func:`export` function on the
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import onnx
 
 import kinfer
 from kinfer.errors import ExportError
-from kinfer.jaxpr_ir import flatten
-from kinfer.jaxpr_to_onnx import GraphInput, Weight, lower
+from kinfer.export import patterns
+from kinfer.export.ir import flatten
+from kinfer.export.lower import GraphInput, Weight, lower
 
 __all__ = ["export", "variable_names"]
+
+_INPUT_DTYPES = (np.dtype(np.float32), np.dtype(np.int32), np.dtype(np.bool_))
+
+
+@dataclass(frozen=True)
+class _Traceable:
+    """A module reduced to ``fn(variables, *inputs)`` and its variables."""
+
+    fn: Callable[..., Any]
+    variables: Any
+    names: list[str]
+    leaves: list[np.ndarray]
+    treedef: Any
+    class_name: str
+    entry: str
+    strip_root_scope: bool
 
 
 def export(
     module: Any,
-    variables: Mapping[str, Any],
-    example_input: Any,
-    *,
+    *args: Any,
     method: str | Callable[..., Any] | None = None,
-    input_name: str = "x",
-    output_name: str = "y",
+    input_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
     model_name: str | None = None,
     path: str | os.PathLike[str] | None = None,
     apply_kwargs: Mapping[str, Any] | None = None,
 ) -> onnx.ModelProto:
-    """Export a Flax Linen module to an ONNX model kinfer can load.
+    """Export a Flax module to an ONNX model kinfer can load.
+
+    Linen: ``export(module, variables, *example, method=...)``; NNX:
+    ``export(model, *example, method=...)`` (the model is traced in
+    ``eval()`` mode; its RNG state stays out of the graph).
 
     Args:
-        module: a ``flax.linen.Module`` (setup-style or ``@nn.compact``).
-        variables: its variables, as returned by ``module.init``; every
-            collection (``params``, ``batch_stats``, ...) the computation
-            reads is exported. Unused variables are left out.
-        example_input: an array whose shape (including the batch size) and
-            float dtype fix the graph input; it is only traced, never run.
-        method: the entry point, a method name or callable as accepted by
-            ``Module.apply`` (default ``__call__``).
-        input_name, output_name: names of the graph input and output.
+        module: a ``flax.linen.Module`` or a ``flax.nnx.Module``.
+        args: Linen: the variables (as from ``module.init``), then the
+            example inputs; NNX: the example inputs. Examples are arrays
+            whose shapes and dtypes (float32, int32 or bool) fix the graph
+            inputs; they are only traced, never run.
+        method: the entry point, a method name or callable (default
+            ``__call__``).
+        input_names: graph input names (default ``x``, or ``x0``, ``x1``, ...).
+        output_names: graph output names (default ``y``, or ``y0``, ...).
         model_name: the ONNX graph name (default: the module's class name).
         path: where to write the model, if given.
-        apply_kwargs: extra static keyword arguments for ``Module.apply``
+        apply_kwargs: extra static keyword arguments for the method
             (e.g. ``{"train": False}``).
 
     Returns:
-        The checked ``onnx.ModelProto`` (opset 17, float32, static shapes).
+        The checked ``onnx.ModelProto`` (opset 17, static shapes).
 
     Raises:
         ExportError: the model uses an operation kinfer does not support;
-            the message names the primitive and the Flax module.
+            the message names the primitive, the Flax module and the method.
     """
-    if not input_name or not output_name or input_name == output_name:
-        raise ExportError(
-            f"input and output names must be distinct and non-empty, got {input_name!r}, "
-            f"{output_name!r}"
-        )
-    if isinstance(method, str) and not callable(getattr(module, method, None)):
-        raise ExportError(f"{type(module).__name__} has no method {method!r}")
-    x = np.asarray(example_input)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ExportError(f"example_input must be a float array, got dtype {x.dtype}")
-    if x.ndim == 0:
-        raise ExportError("example_input must have at least one dimension")
-
-    names, leaves, treedef = _flatten_variables(variables)
-    kwargs = dict(apply_kwargs or {})
-
-    def forward(variables: Any, x: jax.Array) -> Any:
-        return module.apply(variables, x, method=method, **kwargs)
+    traceable, examples = _front_end(module, args, method, dict(apply_kwargs or {}))
+    inputs = [_example(x, i) for i, x in enumerate(examples)]
+    in_names = _names(input_names, len(inputs), "x", "input_names")
 
     abstract_vars = jax.tree_util.tree_unflatten(
-        treedef, [_spec(leaf.shape, leaf.dtype) for leaf in leaves]
+        traceable.treedef, [_spec(leaf.shape, leaf.dtype) for leaf in traceable.leaves]
     )
-    closed, out_shape = jax.make_jaxpr(forward, return_shape=True)(
-        abstract_vars, _spec(x.shape, jnp.float32)
-    )
-    if not isinstance(out_shape, jax.ShapeDtypeStruct):
+    specs = [_spec(x.shape, x.dtype) for x in inputs]
+    try:
+        closed = jax.make_jaxpr(traceable.fn)(abstract_vars, *specs)
+    except ExportError:
+        raise
+    except Exception as e:
         raise ExportError(
-            f"the module must return a single array, got {jax.tree_util.tree_structure(out_shape)}"
-        )
+            f"tracing {traceable.class_name}.{traceable.entry} failed: {type(e).__name__}: {e}"
+        ) from e
+    program = patterns.fuse(flatten(closed))
+    out_names = _names(output_names, len(program.outputs), "y", "output_names")
 
     bindings: list[GraphInput | Weight] = [
-        Weight(name, leaf) for name, leaf in zip(names, leaves, strict=True)
+        Weight(name, leaf) for name, leaf in zip(traceable.names, traceable.leaves, strict=True)
     ]
-    bindings.append(GraphInput(input_name))
-    graph_name = model_name or type(module).__name__
-    entry = method if isinstance(method, str) else getattr(method, "__name__", "__call__")
+    bindings.extend(GraphInput(name) for name in in_names)
     model = lower(
-        flatten(closed),
+        program,
         bindings,
-        graph_name=graph_name,
-        output_name=output_name,
-        doc_string=f"kinfer.flax.export of {type(module).__name__}.{entry}",
+        out_names,
+        graph_name=model_name or traceable.class_name,
+        entry=traceable.entry,
+        strip_root_scope=traceable.strip_root_scope,
+        doc_string=f"kinfer.flax.export of {traceable.class_name}.{traceable.entry}",
         producer_version=kinfer.__version__,
+        metadata={"kinfer.flax.method": traceable.entry},
     )
     if path is not None:
         onnx.save_model(model, os.fspath(path))
@@ -119,26 +130,143 @@ def export(
 
 
 def variable_names(variables: Mapping[str, Any]) -> list[str]:
-    """The initializer names :func:`export` uses, in tree order."""
-    return _flatten_variables(variables)[0]
+    """The initializer names :func:`export` uses for Linen variables, in tree order."""
+    return _flatten_linen(variables)[0]
 
 
-def _flatten_variables(variables: Any) -> tuple[list[str], list[np.ndarray], Any]:
-    with_paths, treedef = jax.tree_util.tree_flatten_with_path(variables)
-    names: list[str] = []
-    leaves: list[np.ndarray] = []
+# --- front ends ----------------------------------------------------------------
+
+
+def _front_end(
+    module: Any, args: Sequence[Any], method: Any, kwargs: dict[str, Any]
+) -> tuple[_Traceable, Sequence[Any]]:
+    import flax.linen as nn
+
+    if isinstance(module, nn.Module):
+        if not args:
+            raise ExportError("a Linen module needs its variables, then at least one example")
+        return _linen(module, args[0], method, kwargs), args[1:]
+    if _is_nnx(module):
+        return _nnx(module, method, kwargs), args
+    raise ExportError(
+        f"expected a flax.linen.Module or a flax.nnx.Module, got {type(module).__name__}"
+    )
+
+
+def _linen(module: Any, variables: Any, method: Any, kwargs: dict[str, Any]) -> _Traceable:
+    entry = _entry_name(module, method)
+    if not isinstance(variables, Mapping):
+        raise ExportError(
+            f"the second argument must be the variables of {type(module).__name__} "
+            f"(a dict from module.init), got {type(variables).__name__}"
+        )
+    names, leaves, treedef = _flatten_linen(variables)
+
+    def fn(variables: Any, *xs: Any) -> Any:
+        return module.apply(variables, *xs, method=method, **kwargs)
+
+    return _Traceable(fn, variables, names, leaves, treedef, type(module).__name__, entry, True)
+
+
+def _nnx(model: Any, method: Any, kwargs: dict[str, Any]) -> _Traceable:
+    from flax import nnx
+
+    entry = _entry_name(model, method)
+    model.eval()
+    graphdef, rng_state, state = nnx.split(model, nnx.RngState, ...)
+    kinds = {
+        tuple(str(k) for k in path): _collection_of(type(var).__name__)
+        for path, var in nnx.to_flat_state(state)
+    }
+    with_paths, treedef = jax.tree_util.tree_flatten_with_path(state)
+    names, leaves = [], []
     for key_path, leaf in with_paths:
-        name = "/".join(_key_str(k) for k in key_path)
-        array = np.asarray(leaf)
-        if np.issubdtype(array.dtype, np.floating) and array.dtype != np.float32:
-            array = array.astype(np.float32)  # traced as float32 anyway (x64 off)
-        names.append(name)
-        leaves.append(array)
+        keys = [_key_str(k) for k in key_path if not _is_value_attr(k)]
+        names.append("/".join([kinds.get(tuple(keys), "params"), *keys]))
+        leaves.append(_as_array(leaf))
+
+    def fn(state: Any, *xs: Any) -> Any:
+        merged = nnx.merge(graphdef, rng_state, state)
+        target = getattr(merged, method) if isinstance(method, str) else merged
+        if callable(method) and not isinstance(method, str):
+            return method(merged, *xs, **kwargs)
+        return target(*xs, **kwargs)
+
+    return _Traceable(fn, state, names, leaves, treedef, type(model).__name__, entry, False)
+
+
+def _is_nnx(module: Any) -> bool:
+    try:
+        from flax import nnx
+    except ImportError:  # pragma: no cover - flax without nnx
+        return False
+    return isinstance(module, nnx.Module)
+
+
+def _entry_name(module: Any, method: Any) -> str:
+    if method is None:
+        return "__call__"
+    if isinstance(method, str):
+        if not callable(getattr(module, method, None)):
+            raise ExportError(f"{type(module).__name__} has no method {method!r}")
+        return method
+    return str(getattr(method, "__name__", "__call__"))
+
+
+def _collection_of(variable_type: str) -> str:
+    known = {"Param": "params", "BatchStat": "batch_stats", "Cache": "cache"}
+    if variable_type in known:
+        return known[variable_type]
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", variable_type).lower()
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _names(given: Sequence[str] | None, count: int, stem: str, what: str) -> list[str]:
+    if given is None:
+        return [stem] if count == 1 else [f"{stem}{i}" for i in range(count)]
+    names = list(given)
+    if len(names) != count:
+        raise ExportError(f"{what} has {len(names)} names for {count} values")
+    if any(not n for n in names):
+        raise ExportError(f"{what} must not contain empty names")
+    return names
+
+
+def _example(x: Any, i: int) -> np.ndarray:
+    array = np.asarray(x)
+    if np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float32)
+    elif array.dtype == np.int64:
+        array = array.astype(np.int32)  # what JAX traces it as (x64 off)
+    if array.dtype not in _INPUT_DTYPES:
+        raise ExportError(f"example input {i} has dtype {array.dtype}; use float32, int32 or bool")
+    if array.ndim == 0:
+        raise ExportError(f"example input {i} must have at least one dimension")
+    return array
+
+
+def _flatten_linen(variables: Any) -> tuple[list[str], list[np.ndarray], Any]:
+    with_paths, treedef = jax.tree_util.tree_flatten_with_path(variables)
+    names = ["/".join(_key_str(k) for k in key_path) for key_path, _ in with_paths]
+    leaves = [_as_array(leaf) for _, leaf in with_paths]
     return names, leaves, treedef
+
+
+def _as_array(leaf: Any) -> np.ndarray:
+    array = np.asarray(leaf)
+    if np.issubdtype(array.dtype, np.floating) and array.dtype != np.float32:
+        array = array.astype(np.float32)  # traced as float32 anyway (x64 off)
+    return array
 
 
 def _spec(shape: tuple[int, ...], dtype: Any) -> jax.ShapeDtypeStruct:
     return jax.ShapeDtypeStruct(shape, dtype)  # type: ignore[no-untyped-call]
+
+
+def _is_value_attr(key: Any) -> bool:
+    return getattr(key, "name", None) == "value"
 
 
 def _key_str(key: Any) -> str:
