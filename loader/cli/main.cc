@@ -23,10 +23,12 @@ const char *kShapes =
 	"fix a graph input's dynamic dimensions: NAME=D0,D1,... (repeatable)";
 
 int dispatch(CLI::App &app, const std::string &file, const std::string &name, bool json,
-	     const RunArgs &run)
+	     const RunArgs &run, const std::string &share)
 {
 	if (app.got_subcommand("load"))
-		return cmd_load(file, name, run.shapes);
+		return cmd_load(file, name, run.shapes, share);
+	if (app.got_subcommand("swap"))
+		return cmd_swap(file, name, share);
 	if (app.got_subcommand("run"))
 		return cmd_run(run);
 	if (app.got_subcommand("inspect"))
@@ -50,7 +52,7 @@ int main(int argc, char **argv)
 {
 	CLI::App app{"kinfer: run neural networks inside the Linux kernel (eBPF + kinfer.ko)"};
 	app.require_subcommand(1, 1);
-	std::string file, name;
+	std::string file, name, share;
 	bool json = false;
 	RunArgs run;
 
@@ -58,6 +60,17 @@ int main(int argc, char **argv)
 	load->add_option("model", file, "ONNX model file")->required();
 	load->add_option("-n,--name", name, "model name (1..31 of [A-Za-z0-9_-])")->required();
 	load->add_option("--shape", run.shapes, kShapes)->allow_extra_args(false);
+	load->add_option("--share-weights", share,
+			 "reuse the weight maps of this loaded model where they hold the same "
+			 "bytes under the same name (another method of the same module)");
+
+	auto *swap = app.add_subcommand("swap", "replace a loaded model by a new version of it "
+						"(same inputs and outputs) atomically: each run "
+						"uses the old version or the new one");
+	swap->add_option("name", name, "loaded model name")->required();
+	swap->add_option("model", file, "ONNX model file of the new version")->required();
+	swap->add_option("--share-weights", share,
+			 "reuse this loaded model's weight maps where they hold the same bytes");
 
 	auto *r = app.add_subcommand("run", "run a loaded model (or, with --reference, an ONNX "
 					    "file in userspace)");
@@ -107,7 +120,7 @@ int main(int argc, char **argv)
 	}
 
 	try {
-		return dispatch(app, file, name, json, run);
+		return dispatch(app, file, name, json, run, share);
 	} catch (const Error &e) {
 		fprintf(stderr, "kinfer: %s\n", printable(e.what()).c_str());
 		return (int)e.code();

@@ -132,14 +132,35 @@ ShapeOverrides parse_shapes(const std::vector<std::string> &specs)
 
 } // namespace
 
-int cmd_load(const std::string &file, const std::string &name, const std::vector<std::string> &shapes)
+int cmd_load(const std::string &file, const std::string &name, const std::vector<std::string> &shapes,
+	     const std::string &share_weights_from)
 {
 	check_model_name(name);
+	if (!share_weights_from.empty())
+		check_model_name(share_weights_from);
 	Compiled c = compile_model(file, name, parse_shapes(shapes));
-	LoadResult r = load_model(c);
+	LoadOptions opts;
+	opts.share_weights_from = share_weights_from;
+	LoadResult r = load_model(c, opts);
 	std::cout << "loaded model '" << name << "' (id " << r.model_id << "): prog id " << r.prog_id
 		  << ", " << c.lowered.ops.size() << " nodes, " << r.insns << " insns, arena "
-		  << c.plan.arena_bytes << " bytes, pinned at " << model_pin_dir(name) << "\n";
+		  << c.plan.arena_bytes << " bytes, pinned at " << model_pin_dir(name);
+	if (!share_weights_from.empty())
+		std::cout << ", " << r.shared_weights << " of " << c.plan.wmaps.size()
+			  << " weight maps shared with '" << share_weights_from << "'";
+	std::cout << "\n";
+	return 0;
+}
+
+int cmd_swap(const std::string &file, const std::string &name, const std::string &share_weights_from)
+{
+	check_model_name(name);
+	Compiled c = compile_model(file, name);
+	LoadOptions opts;
+	opts.share_weights_from = share_weights_from;
+	LoadResult r = swap_model(c, opts);
+	std::cout << "swapped model '" << name << "' (id " << r.model_id << ") to " << c.source
+		  << ": prog id " << r.prog_id << ", " << c.lowered.ops.size() << " nodes\n";
 	return 0;
 }
 

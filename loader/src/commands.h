@@ -16,7 +16,9 @@ struct RunArgs {
 };
 
 int cmd_load(const std::string &file, const std::string &name,
-	     const std::vector<std::string> &shapes);
+	     const std::vector<std::string> &shapes, const std::string &share_weights_from = "");
+int cmd_swap(const std::string &file, const std::string &name,
+	     const std::string &share_weights_from = "");
 int cmd_run(const RunArgs &a);
 int cmd_inspect(const std::string &file, const std::string &name, bool json,
 		const std::vector<std::string> &shapes);

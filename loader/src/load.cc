@@ -5,11 +5,17 @@
 #include "emit.h"
 #include "error.h"
 #include "module.h"
+#include "runtime.h"
 
 #include <cerrno>
 #include <ctime>
 #include <optional>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <map>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace kinfer {
 
@@ -44,6 +50,7 @@ public:
 		obj_pin(fd, path);
 	}
 	void commit() { committed_ = true; }
+	const std::string &path() const { return dir_; }
 
 private:
 	std::string name() const { return dir_.substr(dir_.rfind('/') + 1); }
@@ -56,7 +63,24 @@ struct Maps {
 	std::vector<Fd> weights;
 };
 
-Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
+// The map pinned at `path` if it holds exactly `value` (one entry), else
+// an invalid Fd: a weight of the same name but other bytes (a constant the
+// two models folded differently) gets a map of its own.
+Fd same_weight_map(const std::string &path, const std::vector<uint8_t> &value)
+{
+	if (!path_exists(path))
+		return Fd();
+	Fd fd = obj_get(path);
+	MapInfo info = map_info(fd.get());
+	if (info.max_entries != 1 || info.value_size != value.size())
+		return Fd();
+	if (map_lookup(fd.get(), 0, info.value_size) != value)
+		return Fd();
+	return fd;
+}
+
+Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta,
+		 const std::string &share_dir, size_t *shared)
 {
 	Maps m;
 	std::vector<uint8_t> plan = plan_config(c.plan, model_id);
@@ -82,6 +106,14 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta)
 		}
 	for (size_t k = 0; k < wmaps.size(); k++) {
 		std::vector<uint8_t> value = weight_map_value(c.lowered, c.plan, k);
+		if (!share_dir.empty() && !wmaps[k].packed) {
+			Fd fd = same_weight_map(share_dir + "/" + c.names[k].pin_rel, value);
+			if (fd) {
+				m.weights.push_back(std::move(fd));
+				++*shared;
+				continue;
+			}
+		}
 		Fd fd = map_create_array(c.names[k].map_name, (uint32_t)value.size(), 1, types[k]);
 		map_fill(fd.get(), value.data(), "'" + c.names[k].map_name + "'", true);
 		m.weights.push_back(std::move(fd));
@@ -120,22 +152,14 @@ void check_limits(const Compiled &c)
 
 } // namespace
 
-LoadResult load_model(const Compiled &c)
+namespace {
+
+// Create the maps (filled), load the program and pin them all under `pins`.
+LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const std::string &share_dir)
 {
-	require_module();
-	check_model_name(c.model);
-	check_limits(c);
-	ensure_bpffs();
-	// Declared first so it is undone last: pins go before unregistering.
-	std::optional<Registration> reg;
-	PinDir pins(model_pin_dir(c.model));
-	pins.create();
 	ModuleBtf btf = resolve_kfuncs("kinfer", plan_kfuncs(c.lowered));
-	if (model_registered(c.model))
-		throw KernelError("a model named '" + c.model + "' is already registered with kinfer.ko "
-				  "(kinfer unload " + c.model + ")");
-	reg.emplace(c.model, c.plan.arena_bytes);
-	Maps maps = create_maps(c, reg->id(), meta_json(c, reg->id()));
+	size_t shared = 0;
+	Maps maps = create_maps(c, model_id, meta_json(c, model_id), share_dir, &shared);
 
 	EmitEnv env;
 	env.config_fd = maps.config.get();
@@ -158,11 +182,93 @@ LoadResult load_model(const Compiled &c)
 		pins.pin(maps.weights[w].get(), c.names[w].pin_rel);
 
 	LoadResult r;
-	r.model_id = reg->id();
+	r.model_id = model_id;
 	r.prog_id = prog_info(prog.get()).id;
 	r.insns = insns.size();
+	r.shared_weights = shared;
+	return r;
+}
+
+std::string share_dir_of(const LoadOptions &opts)
+{
+	return opts.share_weights_from.empty() ? "" : loaded_dir(opts.share_weights_from);
+}
+
+// A swap keeps the model's interface: callers hold inputs and outputs of
+// these names, dtypes and shapes.
+void check_same_interface(const Compiled &c, const nlohmann::json &live)
+{
+	nlohmann::json next = make_manifest(c);
+	for (const char *kind : {"inputs", "outputs"}) {
+		const nlohmann::json &a = live.at(kind), &b = next.at(kind);
+		bool same = a.size() == b.size();
+		for (size_t i = 0; same && i < a.size(); i++)
+			same = a[i].at("name") == b[i].at("name") && a[i].at("dtype") == b[i].at("dtype") &&
+			       a[i].at("shape") == b[i].at("shape");
+		if (!same)
+			throw ModelError(c.file + ": its " + kind + " " + b.dump() + " differ from the " +
+					 "loaded model '" + c.model + "''s " + a.dump() +
+					 "; a swap keeps the interface (unload and load instead)");
+	}
+}
+
+} // namespace
+
+LoadResult load_model(const Compiled &c, const LoadOptions &opts)
+{
+	require_module();
+	check_model_name(c.model);
+	check_limits(c);
+	ensure_bpffs();
+	// Declared first so it is undone last: pins go before unregistering.
+	std::optional<Registration> reg;
+	PinDir pins(model_pin_dir(c.model));
+	pins.create();
+	std::string share_dir = share_dir_of(opts);
+	if (model_registered(c.model))
+		throw KernelError("a model named '" + c.model + "' is already registered with kinfer.ko "
+				  "(kinfer unload " + c.model + ")");
+	reg.emplace(c.model, c.plan.arena_bytes);
+	LoadResult r = build_into(pins, c, reg->id(), share_dir);
 	pins.commit();
 	reg->commit();
+	return r;
+}
+
+LoadResult swap_model(const Compiled &c, const LoadOptions &opts)
+{
+	require_module();
+	check_limits(c);
+	std::string live = loaded_dir(c.model);
+	nlohmann::json meta = read_meta(live);
+	check_same_interface(c, meta);
+	std::map<std::string, std::string> attrs = model_attributes(c.model);
+	if (!attrs.count("id") || !attrs.count("arena_bytes"))
+		throw KernelError("model '" + c.model + "' is pinned but not registered with kinfer.ko "
+				  "(kinfer unload " + c.model + " and load it again)");
+	uint64_t registered_arena = std::stoull(attrs.at("arena_bytes"));
+	if (c.plan.arena_bytes > registered_arena)
+		throw ModelError(c.file + ": needs " + std::to_string(c.plan.arena_bytes) +
+				 " arena bytes, more than the " + std::to_string(registered_arena) +
+				 " model '" + c.model + "' was registered with (unload and load instead)");
+	uint32_t model_id = (uint32_t)std::stoul(attrs.at("id"));
+
+	// Build the new version beside the live one (bpffs refuses '.' in
+	// names, so the staging tree is a sibling of the pin root), then
+	// exchange the two directories in one rename under the model's run
+	// lock: a run sees all of the old model or all of the new.
+	PinDir staging(std::string(kPinRoot) + "-swap/" + c.model);
+	staging.create();
+	LoadResult r = build_into(staging, c, model_id, share_dir_of(opts));
+	{
+		Fd lock = lock_model(c.model);
+		if (syscall(SYS_renameat2, AT_FDCWD, staging.path().c_str(), AT_FDCWD, live.c_str(),
+			    RENAME_EXCHANGE) != 0)
+			throw KernelError("cannot exchange " + staging.path() + " with " + live + ": " +
+					  errno_name(errno));
+	}
+	// staging now holds the old version: its destructor unpins it; runs
+	// still executing it keep their references until they finish.
 	return r;
 }
 

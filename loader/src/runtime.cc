@@ -87,11 +87,11 @@ std::string loaded_dir(const std::string &name)
 	return dir;
 }
 
-namespace {
-
-// Exclusive per-model lock: one run at a time uses a CPU's io slot.
+// Exclusive per-model lock: one run at a time uses a CPU's io slot, and a
+// swap exchanges the model's pins only between runs.
 Fd lock_model(const std::string &name)
 {
+	check_model_name(name);	// it becomes a file name
 	make_dirs(kLockDir);
 	std::string path = std::string(kLockDir) + "/" + name + ".lock";
 	Fd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -101,6 +101,8 @@ Fd lock_model(const std::string &name)
 		throw KernelError("cannot lock " + path + ": " + errno_name(errno));
 	return fd;
 }
+
+namespace {
 
 // Stay on this CPU so the io slot written is the one the program reads
 // (BPF_PROG_TEST_RUN runs the program on the calling CPU).
@@ -184,11 +186,11 @@ std::string run_failure(const std::string &name, const json &m, int ret)
 std::vector<HostTensor> run_loaded(const std::string &name, const std::vector<HostTensor> &inputs)
 {
 	require_module();
+	Fd lock = lock_model(name);	// before reading anything a swap could exchange
 	std::string dir = loaded_dir(name);
 	json m = read_meta(dir);
 	std::vector<Port> in = meta_ports(m, "inputs"), out = meta_ports(m, "outputs");
 	check_inputs(inputs, in);
-	Fd lock = lock_model(name);
 	Fd prog = obj_get(dir + "/" + kProgPin);
 	Fd io = obj_get(dir + "/" + kIoMap.role);
 	MapInfo io_info = map_info(io.get());

@@ -4,6 +4,7 @@
 // `unload` do, as a library (the conformance runner uses it too).
 #pragma once
 
+#include "bpf_util.h"
 #include "dtype.h"
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,10 @@ nlohmann::json read_meta(const std::string &dir);
 std::vector<Port> meta_ports(const nlohmann::json &m, const char *kind);
 // Throws InputError unless `inputs` match the ports in count, dtype, shape.
 void check_inputs(const std::vector<HostTensor> &inputs, const std::vector<Port> &in);
+
+// The model's exclusive run lock (a file lock under /run), held by each run
+// and by a swap while it exchanges the model's pins.
+Fd lock_model(const std::string &name);
 
 // Run a loaded model on this CPU; a failed run throws KernelError saying
 // why (the acquire status, or the node that failed and its ONNX nodes).

@@ -429,3 +429,67 @@ def test_kernel_failed_load_leaves_nothing(tmp_path):
     assert "arena" in r.stderr
     assert not os.path.exists("/sys/fs/bpf/kinfer/t_big")
     assert not os.path.exists("/sys/kernel/kinfer/models/t_big")
+
+
+def _run_kernel(tmp_path, name, x):
+    np.save(tmp_path / "x.npy", x)
+    kinfer("run", name, "--input", tmp_path / "x.npy", "--output", tmp_path / "y.npy",
+           check=EXIT_OK)
+    return np.load(tmp_path / "y.npy")
+
+
+def _weight_ids(name):
+    m = json.loads(kinfer("show", name, "--json", check=EXIT_OK).stdout)
+    return {mp["pin"].split("/weights/", 1)[1]: mp["id"] for mp in m["maps"]
+            if "/weights/" in mp["pin"]}
+
+
+@needs_module
+def test_kernel_swap_replaces_weights_and_keeps_the_model(tmp_path, loaded):
+    x = rng(5).standard_normal((2, 5)).astype(np.float32)
+    loaded(mlp_model(seed=0), "t_swap")
+    before = _run_kernel(tmp_path, "t_swap", x)
+    model_id = open("/sys/kernel/kinfer/models/t_swap/id").read()
+    new = save(tmp_path, mlp_model(seed=7), "new.onnx")
+    r = kinfer("swap", "t_swap", new, check=EXIT_OK)
+    assert "swapped model 't_swap'" in r.stdout
+    after = _run_kernel(tmp_path, "t_swap", x)
+    assert_close(after, ort_run(new, {"x": x}))
+    assert not np.allclose(before, after)
+    assert open("/sys/kernel/kinfer/models/t_swap/id").read() == model_id
+    assert os.listdir("/sys/fs/bpf/kinfer-swap") == []
+
+    # another interface is refused, and the live model is untouched
+    other = save(tmp_path, mlp_model(seed=7, batch=3), "other.onnx")
+    r = kinfer("swap", "t_swap", other, check=EXIT_INVALID)
+    assert "a swap keeps the interface" in r.stderr
+    assert_close(_run_kernel(tmp_path, "t_swap", x), after)
+    r = kinfer("swap", "t_nothing", new, check=EXIT_RUNTIME)
+    assert "no model named 't_nothing'" in r.stderr
+
+
+@needs_module
+def test_kernel_share_weights_reuses_identical_maps(tmp_path, loaded):
+    loaded(mlp_model(seed=0), "t_own")
+    # Same first layer, other second layer: only the first layer is shared.
+    second = mlp_model(seed=0)
+    for init in second.graph.initializer:
+        if init.name.startswith("params/Dense_1/"):
+            arr = numpy_helper.to_array(init) + 1.0
+            init.CopyFrom(numpy_helper.from_array(arr, init.name))
+    p = save(tmp_path, second, "second.onnx")
+    r = kinfer("load", p, "--name", "t_share", "--share-weights", "t_own", check=EXIT_OK)
+    try:
+        own, share = _weight_ids("t_own"), _weight_ids("t_share")
+        same = {k for k in share if own.get(k) == share[k]}
+        assert same and all(k.startswith("params/Dense_0/") for k in same), (own, share)
+        assert f"{len(same)} of {len(share)} weight maps shared with 't_own'" in r.stdout
+        x = rng(6).standard_normal((2, 5)).astype(np.float32)
+        assert_close(_run_kernel(tmp_path, "t_share", x), ort_run(p, {"x": x}))
+    finally:
+        kinfer("unload", "t_share", check=EXIT_OK)
+    r = kinfer("load", p, "--name", "t_share2", "--share-weights", "t_absent",
+               check=EXIT_RUNTIME)
+    assert "no model named 't_absent'" in r.stderr
+    assert not os.path.exists("/sys/fs/bpf/kinfer/t_share2")
+    assert not os.path.exists("/sys/kernel/kinfer/models/t_share2")
