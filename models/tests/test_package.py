@@ -26,6 +26,8 @@ def _modules_after(code: str) -> set[str]:
         "import kinfer",
         "from kinfer.flax import ExportError",
         "import kinfer.models_cli",
+        "import kinfer.runtime",
+        "from kinfer.flax import KernelError, ExportError",
     ],
 )
 def test_import_is_light(code: str) -> None:

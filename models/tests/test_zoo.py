@@ -77,3 +77,32 @@ def test_mutable_collection_is_refused_until_declared() -> None:
     entry = zoo.build("counter")
     with pytest.raises(kinfer.flax.ExportError, match="tracing CountingDense.__call__ failed"):
         kinfer.flax.export(entry.module, entry.variables, entry.example)
+
+
+def test_submodule_exports_on_the_parents_names() -> None:
+    from kinfer.flax.module import _Source
+
+    entry = zoo.build("encoder")
+    source = _Source(entry.module, (entry.variables, entry.example), {}, False)
+    paths = [p for p, _ in source.calls("encode")]
+    assert paths[:2] == ["embed", "layers_0"] and "layers_1/attn/query" in paths
+    sub = source.submodule("layers_1", "encode")
+    model = kinfer.flax.export(sub.module, *sub.args, method=sub.entry, module_path="layers_1")
+    names = {k for k in initializers(model) if not k.startswith("const/")}
+    assert names and all(k.startswith("params/layers_1/") for k in names)
+    assert all(n.name.startswith("layers_1/") for n in model.graph.node)
+    inputs = list(sub.args[1:])
+    assert [x.shape for x in inputs] == [(2, 12, 32), (2, 1, 12, 12)]  # x and the attention mask
+    assert_matches_everywhere(model, inputs, sub.module.apply(sub.args[0], *inputs))
+    with pytest.raises(kinfer.flax.ExportError, match="calls no submodule 'layers_7'"):
+        source.submodule("layers_7", "encode")
+
+
+def test_restored_variables_equal_initialised_ones() -> None:
+    from flax import serialization
+
+    entry = zoo.build("cnn")
+    restored = zoo.build("cnn", variables=serialization.to_bytes(entry.variables))
+    for a, b in zip(jax.tree_util.tree_leaves(entry.variables),
+                    jax.tree_util.tree_leaves(restored.variables), strict=True):  # fmt: skip
+        np.testing.assert_array_equal(a, b)

@@ -7,13 +7,15 @@ Importing :mod:`kinfer` is cheap: it pulls in no machine-learning framework.
 The frameworks are optional extras, imported only by the subpackages that
 need them:
 
-* :mod:`kinfer.flax` -- :func:`kinfer.flax.export` (extras ``flax``, ``onnx``)
+* :mod:`kinfer.flax` -- :func:`kinfer.flax.export`, :func:`kinfer.flax.to_kernel`
+  (extras ``flax``, ``onnx``)
+* :mod:`kinfer.runtime` -- load, run and unload models through ``libkinfer.so``
 * :mod:`kinfer.examples` -- example Flax models used by tests and the demo
 * ``kinfer-models`` -- console script producing models and golden fixtures
 """
 
-from kinfer.errors import ExportError
+from kinfer.errors import ExportError, KernelError
 
 __version__ = "0.1.0"
 
-__all__ = ["ExportError", "__version__"]
+__all__ = ["ExportError", "KernelError", "__version__"]

@@ -171,9 +171,18 @@ def _linen(
     seed: int,
     **extra: Any,
 ) -> Entry:
+    if _RESTORE is not None:  # no computation: the shapes, then the saved values
+        from flax import serialization
+
+        template = jax.eval_shape(module.init, jax.random.PRNGKey(seed), jnp.asarray(example))
+        variables = serialization.from_bytes(template, _RESTORE)
+        return Entry(name, module, variables, example, **extra)
     variables = module.init(jax.random.PRNGKey(seed), jnp.asarray(example))
     variables = _randomise_stats(variables, seed)
     return Entry(name, module, variables, example, **extra)
+
+
+_RESTORE: bytes | None = None
 
 
 def _randomise_stats(variables: Any, seed: int) -> Any:
@@ -269,9 +278,19 @@ ZOO: tuple[str, ...] = (
 )
 
 
-def build(name: str, seed: int = 0) -> Entry:
-    """Build the zoo model ``name`` with weights drawn from ``seed``."""
+def build(name: str, seed: int = 0, variables: bytes | None = None) -> Entry:
+    """Build the zoo model ``name`` with weights drawn from ``seed``.
+
+    ``variables`` (Linen models): the ``flax.serialization.to_bytes`` of an
+    earlier build's variables, restored instead of running ``init``, which
+    is slow where JAX runs emulated (the test VM).
+    """
+    global _RESTORE
     builders = _build_all(seed)
     if name not in builders:
         raise KeyError(f"no zoo model {name!r}; the zoo has {', '.join(ZOO)}")
-    return builders[name]()
+    _RESTORE = variables
+    try:
+        return builders[name]()
+    finally:
+        _RESTORE = None

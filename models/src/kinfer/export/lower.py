@@ -74,6 +74,7 @@ class Ctx:
     strip_root_scope: bool
     entry: str
     _weights: dict[int, Tensor]
+    scope_prefix: str = ""
 
     def fail(self, eqn: Eqn, message: str) -> ExportError:
         return ExportError(f"cannot export '{eqn.name}' {self.where(eqn)}: {message}")
@@ -87,6 +88,8 @@ class Ctx:
         scope = eqn.scope
         if self.strip_root_scope:
             scope = scope.partition("/")[2]
+        if self.scope_prefix:
+            scope = f"{self.scope_prefix}/{scope}" if scope else self.scope_prefix
         return scope
 
     def out(self, eqn: Eqn, i: int = 0) -> Aval:
@@ -214,6 +217,7 @@ def lower(
     graph_name: str,
     entry: str = "__call__",
     strip_root_scope: bool = True,
+    scope_prefix: str = "",
     doc_string: str = "",
     producer_version: str = "",
     metadata: Mapping[str, str] | None = None,
@@ -225,7 +229,8 @@ def lower(
     ``output_names`` names the program's outputs. With
     ``strip_root_scope`` node names drop the first name-stack component
     (the root Flax module's class name). ``entry`` (the method) appears in
-    error messages.
+    error messages. ``scope_prefix`` goes before every node's scope (the
+    path of an exported submodule inside its parent).
     """
     from kinfer.export.rules import RULES, supported
 
@@ -245,7 +250,7 @@ def lower(
     for name in output_names:
         builder.reserve(name)
     builder.avoid(spec.name for spec in bindings)
-    ctx = Ctx(builder, program.avals, strip_root_scope, entry, {})
+    ctx = Ctx(builder, program.avals, strip_root_scope, entry, {}, scope_prefix)
     env: dict[int, Value] = {}
     for var, spec in zip(program.inputs, bindings, strict=True):
         aval = program.avals[var]

@@ -1,33 +1,43 @@
-"""Export Flax modules (Linen and NNX) to kinfer ONNX (see docs/flax.md).
+"""Flax modules (Linen and NNX) in the kernel (see docs/flax.md).
 
 ::
 
     import kinfer.flax
 
-    model = kinfer.flax.export(module, variables, x, path="model.onnx")  # Linen
-    model = kinfer.flax.export(nnx_model, x, method="encode")             # NNX
+    model = kinfer.flax.export(module, variables, x, path="model.onnx")  # Linen -> ONNX
+    with kinfer.flax.to_kernel(module, variables, x, name="clf") as km:  # into the kernel
+        y = km(x)
 
-JAX, Flax and ONNX are imported on first use of :func:`export`, not when
-this package is imported, so :class:`ExportError` can be caught cheaply.
+JAX, Flax and ONNX are imported on first use of :func:`export` or
+:func:`to_kernel`, not when this package is imported, so
+:class:`ExportError` and :class:`KernelError` can be caught cheaply.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kinfer.errors import ExportError
+from kinfer.errors import ExportError, KernelError
 
 if TYPE_CHECKING:
     from kinfer.flax.exporter import export
+    from kinfer.flax.module import KernelModule, attach, to_kernel
 
-__all__ = ["ExportError", "export"]
+__all__ = ["ExportError", "KernelError", "KernelModule", "attach", "export", "to_kernel"]
+
+_LAZY = {
+    "export": "kinfer.flax.exporter",
+    "KernelModule": "kinfer.flax.module",
+    "attach": "kinfer.flax.module",
+    "to_kernel": "kinfer.flax.module",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "export":
-        from kinfer.flax.exporter import export
+    if name in _LAZY:
+        import importlib
 
-        return export
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

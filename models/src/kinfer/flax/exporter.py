@@ -61,6 +61,7 @@ def export(
     model_name: str | None = None,
     path: str | os.PathLike[str] | None = None,
     apply_kwargs: Mapping[str, Any] | None = None,
+    module_path: str = "",
 ) -> onnx.ModelProto:
     """Export a Flax module to an ONNX model kinfer can load.
 
@@ -82,6 +83,9 @@ def export(
         path: where to write the model, if given.
         apply_kwargs: extra static keyword arguments for the method
             (e.g. ``{"train": False}``).
+        module_path: where this module sits in a parent (``layers_1``):
+            variable names become ``params/layers_1/...`` and node names
+            ``layers_1/...``, as in the parent's export.
 
     Returns:
         The checked ``onnx.ModelProto`` (opset 17, static shapes).
@@ -91,6 +95,7 @@ def export(
             the message names the primitive, the Flax module and the method.
     """
     traceable, examples = _front_end(module, args, method, dict(apply_kwargs or {}))
+    names = _prefixed(traceable.names, module_path)
     inputs = [_example(x, i) for i, x in enumerate(examples)]
     in_names = _names(input_names, len(inputs), "x", "input_names")
 
@@ -110,7 +115,7 @@ def export(
     out_names = _names(output_names, len(program.outputs), "y", "output_names")
 
     bindings: list[GraphInput | Weight] = [
-        Weight(name, leaf) for name, leaf in zip(traceable.names, traceable.leaves, strict=True)
+        Weight(name, leaf) for name, leaf in zip(names, traceable.leaves, strict=True)
     ]
     bindings.extend(GraphInput(name) for name in in_names)
     model = lower(
@@ -120,6 +125,7 @@ def export(
         graph_name=model_name or traceable.class_name,
         entry=traceable.entry,
         strip_root_scope=traceable.strip_root_scope,
+        scope_prefix=module_path.strip("/"),
         doc_string=f"kinfer.flax.export of {traceable.class_name}.{traceable.entry}",
         producer_version=kinfer.__version__,
         metadata={"kinfer.flax.method": traceable.entry},
@@ -221,6 +227,18 @@ def _collection_of(variable_type: str) -> str:
 
 
 # --- helpers -------------------------------------------------------------------
+
+
+def _prefixed(names: list[str], module_path: str) -> list[str]:
+    """``params/attn/kernel`` -> ``params/<module_path>/attn/kernel``."""
+    module_path = module_path.strip("/")
+    if not module_path:
+        return names
+    out = []
+    for name in names:
+        collection, _, rest = name.partition("/")
+        out.append(f"{collection}/{module_path}/{rest}" if rest else f"{collection}/{module_path}")
+    return out
 
 
 def _names(given: Sequence[str] | None, count: int, stem: str, what: str) -> list[str]:
