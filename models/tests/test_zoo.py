@@ -106,3 +106,17 @@ def test_restored_variables_equal_initialised_ones() -> None:
     for a, b in zip(jax.tree_util.tree_leaves(entry.variables),
                     jax.tree_util.tree_leaves(restored.variables), strict=True):  # fmt: skip
         np.testing.assert_array_equal(a, b)
+
+
+def test_layout_transposes_collapse_and_nothing_dead_is_kept() -> None:
+    entry = zoo.build("cnn")
+    model = kinfer.flax.export(entry.module, entry.variables, entry.example)
+    producers = {n.output[0]: n.op_type for n in model.graph.node}
+    for node in model.graph.node:
+        if node.op_type == "Transpose":
+            assert producers.get(node.input[0]) != "Transpose", node.name
+    used = {i for n in model.graph.node for i in n.input}
+    assert {t.name for t in model.graph.initializer} <= used
+    outputs = {o.name for o in model.graph.output}
+    consumed = used | outputs
+    assert all(n.output[0] in consumed for n in model.graph.node)

@@ -169,8 +169,10 @@ class GraphBuilder:
         def r(name: str) -> str:
             return rename.get(name, name)
 
+        live = self._live(rename)
+        used = {i for n in live for i in n.inputs}
         nodes = []
-        for n in self._nodes:
+        for n in live:
             node = helper.make_node(n.op_type, [r(i) for i in n.inputs], [r(n.output)], name=n.name)
             node.attribute.extend(helper.make_attribute(k, v) for k, v in n.attrs.items())
             nodes.append(node)
@@ -179,10 +181,10 @@ class GraphBuilder:
             self.graph_name,
             [self._value_info(name, name) for name in self._inputs],
             [self._value_info(value, name) for value, name in outputs],
-            initializer=[numpy_helper.from_array(v, k) for k, v in self._initializers.items()],
-            value_info=[
-                self._value_info(n.output, n.output) for n in self._nodes if n.output not in rename
+            initializer=[
+                numpy_helper.from_array(v, k) for k, v in self._initializers.items() if k in used
             ],
+            value_info=[self._value_info(n.output, n.output) for n in live if n.output not in rename],
         )
         model = helper.make_model(
             graph,
@@ -197,6 +199,17 @@ class GraphBuilder:
             entry.key, entry.value = key, value
         onnx.checker.check_model(model, full_check=True)
         return model
+
+    def _live(self, outputs: Mapping[str, str]) -> list[_Node]:
+        """The nodes the outputs depend on (a rewrite may leave others unused)."""
+        needed = set(outputs)
+        kept: list[_Node] = []
+        for node in reversed(self._nodes):
+            if node.output in needed:
+                kept.append(node)
+                needed.update(node.inputs)
+        kept.reverse()
+        return kept
 
     def _value_info(self, value: str, name: str) -> onnx.ValueInfoProto:
         shape, dtype = self._types[value]

@@ -21,7 +21,7 @@ The rules live in :mod:`kinfer.export.rules`, one file per family.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 import numpy as np
@@ -75,6 +75,8 @@ class Ctx:
     entry: str
     _weights: dict[int, Tensor]
     scope_prefix: str = ""
+    #: output name of each Transpose emitted -> (its input, its perm)
+    _transposes: dict[str, tuple[Tensor, list[int]]] = field(default_factory=dict)
 
     def fail(self, eqn: Eqn, message: str) -> ExportError:
         return ExportError(f"cannot export '{eqn.name}' {self.where(eqn)}: {message}")
@@ -191,11 +193,22 @@ class Ctx:
         return self.node(eqn, "Reshape", [t, self.i64(shape)], tuple(shape), t.dtype)
 
     def transpose(self, eqn: Eqn, value: Value, perm: Sequence[int]) -> Tensor:
+        """Transpose ``value``; a transpose of a transpose becomes one (or none).
+
+        Flax is NHWC and ONNX's Conv and pools are NCHW, so consecutive
+        layers would otherwise transpose back and forth between them.
+        """
         t = self.tensor(value)
-        if list(perm) == list(range(len(perm))):
+        perm = list(perm)
+        if t.name in self._transposes:
+            source, first = self._transposes[t.name]
+            t, perm = source, [first[p] for p in perm]
+        if perm == list(range(len(perm))):
             return t
         shape = tuple(t.shape[p] for p in perm)
-        return self.node(eqn, "Transpose", [t], shape, t.dtype, {"perm": list(perm)})
+        out = self.node(eqn, "Transpose", [t], shape, t.dtype, {"perm": perm})
+        self._transposes[out.name] = (t, perm)
+        return out
 
 
 def inverse(perm: Sequence[int]) -> list[int]:

@@ -65,10 +65,13 @@ def _pool(ctx: Ctx, eqn: Eqn, args: list[Value]) -> Value:
         raise ctx.fail(eqn, f"pooling over {len(spatial)} dims; kinfer pools over 1 to 3")
     others = [d for d in range(rank) if d not in spatial]
     perm = others + spatial
-    # pool as (N = the other dims flattened, C = 1, spatial...)
-    batch = math.prod(x.shape[d] for d in others)
+    # pool as (N, C, spatial...): the two other dims (NHWC's N and C), or
+    # the other dims flattened into N with C = 1
+    lead = tuple(x.shape[d] for d in others)
+    if len(lead) != 2:
+        lead = (math.prod(lead), 1)
     t = ctx.transpose(eqn, x, perm)
-    t = ctx.reshape(eqn, t, (batch, 1, *(x.shape[d] for d in spatial)))
+    t = ctx.reshape(eqn, t, (*lead, *(x.shape[d] for d in spatial)))
     out = ctx.out(eqn)
     out_spatial = tuple(out.shape[d] for d in spatial)
     attrs: dict[str, object] = {
@@ -78,12 +81,12 @@ def _pool(ctx: Ctx, eqn: Eqn, args: list[Value]) -> Value:
     }
     dtype = ctx.out_dtype(eqn)
     if eqn.name == "reduce_window_max":
-        pooled = ctx.node(eqn, "MaxPool", [t], (batch, 1, *out_spatial), dtype, attrs)
+        pooled = ctx.node(eqn, "MaxPool", [t], (*lead, *out_spatial), dtype, attrs)
     else:
         attrs["count_include_pad"] = 1
-        mean = ctx.node(eqn, "AveragePool", [t], (batch, 1, *out_spatial), dtype, attrs)
-        size = Const(np.full((1, 1, *(1 for _ in spatial)), math.prod(attrs["kernel_shape"]),
-                             dtype))  # type: ignore[arg-type]
+        mean = ctx.node(eqn, "AveragePool", [t], (*lead, *out_spatial), dtype, attrs)
+        window_size = math.prod(window[d] for d in spatial)
+        size = Const(np.full((1, 1, *(1 for _ in spatial)), window_size, dtype))
         pooled = ctx.node(eqn, "Mul", [mean, size], mean.shape, dtype)
     pooled = ctx.reshape(eqn, pooled, tuple(out.shape[d] for d in perm))
     return ctx.transpose(eqn, pooled, inverse(perm))
