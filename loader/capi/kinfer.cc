@@ -51,6 +51,21 @@ std::string arg(const char *s, const char *what)
 	return s;
 }
 
+std::string model_arg(const char *name)
+{
+	std::string model = arg(name, "name");
+	check_model_name(model);
+	return model;
+}
+
+LoadOptions load_options(const char *share_weights_from)
+{
+	LoadOptions opts;
+	if (share_weights_from)
+		opts.share_weights_from = model_arg(share_weights_from);
+	return opts;
+}
+
 void copy_out(const std::string &text, char *buf, size_t len, size_t *needed)
 {
 	if (needed)
@@ -65,14 +80,9 @@ extern "C" int kinfer_load(const char *onnx_path, const char *name, const char *
 			   char *err, size_t err_len)
 {
 	return guarded(err, err_len, [&] {
-		std::string model = arg(name, "name");
-		check_model_name(model);
-		LoadOptions opts;
-		if (share_weights_from) {
-			opts.share_weights_from = share_weights_from;
-			check_model_name(opts.share_weights_from);
-		}
-		load_model(compile_model(arg(onnx_path, "onnx_path"), model), opts);
+		std::string model = model_arg(name);
+		load_model(compile_model(arg(onnx_path, "onnx_path"), model),
+			   load_options(share_weights_from));
 	});
 }
 
@@ -80,14 +90,9 @@ extern "C" int kinfer_swap(const char *onnx_path, const char *name, const char *
 			   char *err, size_t err_len)
 {
 	return guarded(err, err_len, [&] {
-		std::string model = arg(name, "name");
-		check_model_name(model);
-		LoadOptions opts;
-		if (share_weights_from) {
-			opts.share_weights_from = share_weights_from;
-			check_model_name(opts.share_weights_from);
-		}
-		swap_model(compile_model(arg(onnx_path, "onnx_path"), model), opts);
+		std::string model = model_arg(name);
+		swap_model(compile_model(arg(onnx_path, "onnx_path"), model),
+			   load_options(share_weights_from));
 	});
 }
 
@@ -95,8 +100,7 @@ extern "C" int kinfer_manifest(const char *name, char *buf, size_t len, size_t *
 			       size_t err_len)
 {
 	return guarded(err, err_len, [&] {
-		std::string model = arg(name, "name");
-		check_model_name(model);
+		std::string model = model_arg(name);
 		copy_out(read_meta(loaded_dir(model)).dump(), buf, len, needed);
 	});
 }
@@ -106,8 +110,7 @@ extern "C" int kinfer_run(const char *name, const void *const *inputs, const siz
 			  size_t n_outputs, char *err, size_t err_len)
 {
 	return guarded(err, err_len, [&] {
-		std::string model = arg(name, "name");
-		check_model_name(model);
+		std::string model = model_arg(name);
 		nlohmann::json m = read_meta(loaded_dir(model));
 		std::vector<Port> in = meta_ports(m, "inputs"), out = meta_ports(m, "outputs");
 		if (n_inputs != in.size() || n_outputs != out.size())

@@ -9,10 +9,11 @@
 
 #include <cerrno>
 #include <ctime>
+#include <map>
 #include <optional>
+
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <map>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -150,10 +151,6 @@ void check_limits(const Compiled &c)
 				  "/sys/module/kinfer/parameters/budget_sleepable)");
 }
 
-} // namespace
-
-namespace {
-
 // Create the maps (filled), load the program and pin them all under `pins`.
 LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const std::string &share_dir)
 {
@@ -206,8 +203,8 @@ void check_same_interface(const Compiled &c, const nlohmann::json &live)
 			same = a[i].at("name") == b[i].at("name") && a[i].at("dtype") == b[i].at("dtype") &&
 			       a[i].at("shape") == b[i].at("shape");
 		if (!same)
-			throw ModelError(c.file + ": its " + kind + " " + b.dump() + " differ from the " +
-					 "loaded model '" + c.model + "''s " + a.dump() +
+			throw ModelError(c.file + ": its " + kind + " " + b.dump() + " differ from those of the " +
+					 "loaded model '" + c.model + "': " + a.dump() +
 					 "; a swap keeps the interface (unload and load instead)");
 	}
 }
@@ -239,6 +236,7 @@ LoadResult swap_model(const Compiled &c, const LoadOptions &opts)
 {
 	require_module();
 	check_limits(c);
+	Fd swapping = lock_model(c.model, ".swap");	// one swap of a model at a time
 	std::string live = loaded_dir(c.model);
 	nlohmann::json meta = read_meta(live);
 	check_same_interface(c, meta);
@@ -257,7 +255,10 @@ LoadResult swap_model(const Compiled &c, const LoadOptions &opts)
 	// names, so the staging tree is a sibling of the pin root), then
 	// exchange the two directories in one rename under the model's run
 	// lock: a run sees all of the old model or all of the new.
-	PinDir staging(std::string(kPinRoot) + "-swap/" + c.model);
+	std::string staging_dir = std::string(kPinRoot) + "-swap/" + c.model;
+	if (path_exists(staging_dir))	// left by a swap that was killed midway
+		remove_tree(staging_dir);
+	PinDir staging(staging_dir);
 	staging.create();
 	LoadResult r = build_into(staging, c, model_id, share_dir_of(opts));
 	{

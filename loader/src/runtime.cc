@@ -89,11 +89,11 @@ std::string loaded_dir(const std::string &name)
 
 // Exclusive per-model lock: one run at a time uses a CPU's io slot, and a
 // swap exchanges the model's pins only between runs.
-Fd lock_model(const std::string &name)
+Fd lock_model(const std::string &name, const char *purpose)
 {
 	check_model_name(name);	// it becomes a file name
 	make_dirs(kLockDir);
-	std::string path = std::string(kLockDir) + "/" + name + ".lock";
+	std::string path = std::string(kLockDir) + "/" + name + purpose + ".lock";
 	Fd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
 	if (!fd)
 		throw KernelError("cannot open " + path + ": " + errno_name(errno));

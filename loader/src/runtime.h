@@ -36,8 +36,9 @@ std::vector<Port> meta_ports(const nlohmann::json &m, const char *kind);
 void check_inputs(const std::vector<HostTensor> &inputs, const std::vector<Port> &in);
 
 // The model's exclusive run lock (a file lock under /run), held by each run
-// and by a swap while it exchanges the model's pins.
-Fd lock_model(const std::string &name);
+// and by a swap while it exchanges the model's pins; with purpose ".swap",
+// the lock one swap of the model holds from start to end.
+Fd lock_model(const std::string &name, const char *purpose = "");
 
 // Run a loaded model on this CPU; a failed run throws KernelError saying
 // why (the acquire status, or the node that failed and its ONNX nodes).

@@ -1,10 +1,12 @@
 """Shared helpers for the in-kernel tests (run inside the VM)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,16 @@ def kernel_module() -> Path:
     if not (SYSFS / "version").exists():
         run("insmod", str(MODULE))
     return SYSFS
+
+
+@contextlib.contextmanager
+def module_for_file(*models: str) -> Iterator[Path]:
+    """kinfer.ko for one test file: inserted if absent; at the end the
+    file's models are unloaded, the module removed, the kernel log clean."""
+    if not (SYSFS / "version").exists():
+        run("insmod", str(MODULE))
+    yield SYSFS
+    for m in models:
+        kinfer("unload", m, check=False)
+    assert rmmod_with_retry().returncode == 0
+    assert dmesg_trouble() == []

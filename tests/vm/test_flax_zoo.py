@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BPFFS, FIXTURES, MODULE, SYSFS, dmesg_trouble, kinfer, rmmod_with_retry, run
+from conftest import BPFFS, FIXTURES, SYSFS, kinfer, module_for_file
 
 ZOO = FIXTURES / "zoo"
 REL_TOL = 1e-4
@@ -29,13 +29,8 @@ MODELS = [
 
 @pytest.fixture(scope="module", autouse=True)
 def module():
-    if not (SYSFS / "version").exists():
-        run("insmod", str(MODULE))
-    yield
-    for m in MODELS:
-        kinfer("unload", m, check=False)
-    assert rmmod_with_retry().returncode == 0
-    assert dmesg_trouble() == []
+    with module_for_file(*MODELS):
+        yield
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BPFFS, FIXTURES, MODULE, SYSFS, dmesg_trouble, kinfer, rmmod_with_retry, run
+from conftest import BPFFS, FIXTURES, SYSFS, kinfer, module_for_file
 
 ZOO = FIXTURES / "zoo"
 REL_TOL = 1e-4
@@ -22,13 +22,10 @@ REL_TOL = 1e-4
 
 @pytest.fixture(scope="module", autouse=True)
 def module():
-    if not (SYSFS / "version").exists():
-        run("insmod", str(MODULE))
-    yield
-    leftovers = [p.name for p in BPFFS.iterdir()] if BPFFS.exists() else []
-    assert rmmod_with_retry().returncode == 0
-    assert dmesg_trouble() == []
-    assert leftovers == [], f"models left loaded: {leftovers}"
+    with module_for_file():
+        yield
+        leftovers = [p.name for p in BPFFS.iterdir()] if BPFFS.exists() else []
+        assert leftovers == [], f"models left loaded: {leftovers}"
 
 
 def zoo_entry(name: str):

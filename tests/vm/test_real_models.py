@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BPFFS, FIXTURES, MODULE, SYSFS, dmesg_trouble, kinfer, rmmod_with_retry, run
+from conftest import BPFFS, FIXTURES, SYSFS, kinfer, module_for_file
 
 REAL = FIXTURES / "real"
 MODELS = ["resnet", "bilstm", "transformer", "minilm_shaped"]
@@ -24,13 +24,8 @@ REL_TOL = 1e-4
 
 @pytest.fixture(scope="module", autouse=True)
 def module():
-    if not (SYSFS / "version").exists():
-        run("insmod", str(MODULE))
-    yield
-    for m in MODELS:
-        kinfer("unload", m, check=False)
-    assert rmmod_with_retry().returncode == 0
-    assert dmesg_trouble() == []
+    with module_for_file(*MODELS):
+        yield
 
 
 def samples(model: str) -> list[int]:
