@@ -138,6 +138,18 @@ extern "C" int kinfer_run(const char *name, const void *const *inputs, const siz
 	});
 }
 
+extern "C" int kinfer_weight(const char *name, const char *weight, void *buf, size_t len,
+			     size_t *needed, char *err, size_t err_len)
+{
+	return guarded(err, err_len, [&] {
+		WeightValue w = read_weight(model_arg(name), arg(weight, "weight"));
+		if (needed)
+			*needed = w.t.data.size();
+		if (buf && len >= w.t.data.size())
+			std::memcpy(buf, w.t.data.data(), w.t.data.size());
+	});
+}
+
 extern "C" int kinfer_unload(const char *name, char *err, size_t err_len)
 {
 	return guarded(err, err_len, [&] { unload_model(arg(name, "name")); });

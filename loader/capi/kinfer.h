@@ -45,6 +45,10 @@ KINFER_API int kinfer_run(const char *name, const void *const *inputs, const siz
 	       size_t n_inputs, void *const *outputs, const size_t *output_bytes,
 	       size_t n_outputs, char *err, size_t err_len);
 
+/* A weight's bytes (model state included), read between runs. */
+KINFER_API int kinfer_weight(const char *name, const char *weight, void *buf, size_t len,
+			     size_t *needed, char *err, size_t err_len);
+
 /* Unpin and unregister a loaded model. */
 KINFER_API int kinfer_unload(const char *name, char *err, size_t err_len);
 

@@ -286,43 +286,22 @@ int cmd_unload(const std::string &name)
 int cmd_dump(const std::string &name, const std::string &weight, bool as_json)
 {
 	require_module();
-	json m = read_meta(loaded_dir(name));
-	for (const json &w : m.at("weights")) {
-		if (w.at("weight") != weight)
-			continue;
-		HostTensor t;
-		t.dtype = dtype_named(w.at("dtype").get<std::string>());
-		t.shape = w.at("shape").get<Shape>();
-		uint64_t bytes = shape_numel(t.shape) * dtype_size(t.dtype);
-		uint64_t off = w.at("offset");
-		std::string pin;
-		for (const json &mp : m.at("maps"))
-			if (mp.at("name") == w.at("map"))
-				pin = mp.at("pin");
-		Fd fd = obj_get(pin);
-		MapInfo info = map_info(fd.get());
-		if (!bytes || bytes != w.at("bytes").get<uint64_t>() || off > info.value_size ||
-		    bytes > info.value_size - off)
-			throw KernelError(pin + ": weight '" + weight + "' lies outside the map value");
-		std::vector<uint8_t> value = map_lookup(fd.get(), 0, info.value_size);
-		t.data.assign(value.begin() + (ptrdiff_t)off, value.begin() + (ptrdiff_t)(off + bytes));
-		if (!as_json) {
-			print_tensor(weight, t);
-			return 0;
-		}
-		json values = json::array();
-		for (uint64_t i = 0; i < t.numel(); i++)
-			if (t.dtype == DType::f32)
-				values.push_back(t.as<float>()[i]);
-			else
-				values.push_back(t.get_int(i));
-		std::cout << json{{"weight", weight}, {"map", w.at("map")}, {"offset", off},
-				  {"dtype", w.at("dtype")}, {"shape", t.shape}, {"values", values}}.dump()
-			  << "\n";
+	WeightValue w = read_weight(name, weight);
+	const HostTensor &t = w.t;
+	if (!as_json) {
+		print_tensor(weight, t);
 		return 0;
 	}
-	throw KernelError("model '" + name + "' has no weight named '" + weight +
-			  "' (kinfer show " + name + " lists them)");
+	json values = json::array();
+	for (uint64_t i = 0; i < t.numel(); i++)
+		if (t.dtype == DType::f32)
+			values.push_back(t.as<float>()[i]);
+		else
+			values.push_back(t.get_int(i));
+	std::cout << json{{"weight", weight}, {"map", w.map}, {"offset", w.offset},
+			  {"dtype", dtype_str(t.dtype)}, {"shape", t.shape}, {"values", values}}.dump()
+		  << "\n";
+	return 0;
 }
 
 int cmd_ops(bool as_json)

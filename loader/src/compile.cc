@@ -82,11 +82,12 @@ json node_json(const Compiled &c, size_t i)
 	j["in"] = in;
 	j["out"] = out;
 	j["binds"] = binds;
-	if (op.op == KINFER_OP_INPUT || op.op == KINFER_OP_OUTPUT) {
-		bool input = op.op == KINFER_OP_INPUT;
-		const LRef &io = input ? op.in[0] : op.out[0];
-		const LPort &port = (input ? c.lowered.inputs : c.lowered.outputs)[io.index];
-		uint32_t off = (input ? c.plan.input_io_off : c.plan.output_io_off)[io.index];
+	bool input = op.op == KINFER_OP_INPUT;
+	const LRef *io = input ? &op.in[0] : op.op == KINFER_OP_OUTPUT ? &op.out[0] : nullptr;
+	if (io && io->kind == LRef::Kind::io) {	// (the state's are weights)
+		const LRef &io_ref = *io;
+		const LPort &port = (input ? c.lowered.inputs : c.lowered.outputs)[io_ref.index];
+		uint32_t off = (input ? c.plan.input_io_off : c.plan.output_io_off)[io_ref.index];
 		j["io"] = json{{"name", port.name}, {"offset", off}, {"bytes", port.bytes}};
 	}
 	return j;
@@ -178,6 +179,13 @@ json make_manifest(const Compiled &c)
 	m["maps"] = maps;
 	m["weights"] = weights;
 	m["weights_bytes"] = wbytes;
+	json state = json::array();
+	for (const LState &st : c.lowered.state) {
+		const LWeight &lw = c.lowered.weights[st.weight];
+		state.push_back(json{{"name", st.name}, {"next", st.next}, {"weight", lw.name},
+				     {"dtype", dtype_str(lw.t.dtype)}, {"shape", lw.t.shape}});
+	}
+	m["state"] = state;
 	return m;
 }
 
@@ -274,6 +282,13 @@ void print_manifest(std::ostream &os, const json &m)
 			os << "  " << p.at("name").get<std::string>() << " " << shape_of(p.at("shape")) << " "
 			   << p.at("dtype").get<std::string>() << "  io+" << p.at("io_offset") << " ("
 			   << p.at("bytes") << " bytes)\n";
+	}
+	if (m.contains("state") && !m.at("state").empty()) {
+		os << "state (read at the start of a run, written back at its end):\n";
+		for (const json &s : m.at("state"))
+			os << "  " << s.at("name").get<std::string>() << " " << shape_of(s.at("shape")) << " "
+			   << s.at("dtype").get<std::string>() << "  <- " << s.at("next").get<std::string>()
+			   << "\n";
 	}
 	os << "nodes:\n";
 	for (const json &n : m.at("nodes"))

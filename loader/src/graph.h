@@ -48,6 +48,15 @@ struct OutputDecl {
 	Shape dims;			// -1 where symbolic or unknown
 };
 
+// Model state (a Flax mutable collection): `value` is an initializer the
+// program reads at the start of each run, `next` the graph output whose
+// value is written back into it at the end, so it persists across runs.
+// Declared by the model's metadata "kinfer.state" ({"next": "value"}).
+struct StateVar {
+	std::string value;
+	std::string next;
+};
+
 struct Graph {
 	std::string file;		// path as given, for messages
 	int64_t opset = 0;
@@ -56,6 +65,16 @@ struct Graph {
 	std::vector<std::string> inputs;	// graph inputs that are not initializers
 	std::vector<std::string> outputs;
 	std::vector<OutputDecl> output_decls;	// per output
+	std::vector<StateVar> state;		// not among inputs and outputs
+
+	// Values the program must compute: the outputs and the state's next values.
+	std::vector<std::string> roots() const
+	{
+		std::vector<std::string> r = outputs;
+		for (const StateVar &s : state)
+			r.push_back(s.next);
+		return r;
+	}
 
 	const Value &value(const std::string &name) const { return values.at(name); }
 	Value &value(const std::string &name) { return values.at(name); }

@@ -4,6 +4,10 @@
 #include "error.h"
 #include "onnx_reader.h"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
 namespace kinfer {
 
 std::string node_label(const std::string &file, const Node &n)
@@ -185,6 +189,45 @@ struct Importer {
 		if (g.outputs.empty())
 			fail("the graph has no outputs");
 	}
+
+	// Metadata "kinfer.state" {"<output>": "<initializer>"}: the output is
+	// the initializer's next value (see StateVar). The initializer stops
+	// being a constant (nothing folds it); the output stops being one the
+	// caller sees.
+	void state(const onnx::ModelProto &model)
+	{
+		for (const auto &prop : model.metadata_props()) {
+			if (prop.key() != "kinfer.state")
+				continue;
+			nlohmann::json j = nlohmann::json::parse(prop.value(), nullptr, false);
+			if (!j.is_object())
+				fail("metadata kinfer.state is not a JSON object of output: initializer");
+			for (const auto &item : j.items())
+				state_var(item.key(), item.value());
+		}
+		if (!g.state.empty() && g.outputs.empty())
+			fail("the graph has no outputs besides its state");
+	}
+
+	void state_var(const std::string &next, const nlohmann::json &name)
+	{
+		if (!name.is_string())
+			fail("metadata kinfer.state: the value for '" + next + "' is not a name");
+		std::string value = name.get<std::string>();
+		for (const StateVar &s : g.state)
+			if (s.value == value)
+				fail("metadata kinfer.state names initializer '" + value + "' twice");
+		if (!g.has(value) || !g.value(value).constant || g.value(value).producer != -1 ||
+		    !g.value(value).error.empty())
+			fail("metadata kinfer.state names '" + value + "', which is not a usable initializer");
+		auto it = std::find(g.outputs.begin(), g.outputs.end(), next);
+		if (it == g.outputs.end())
+			fail("metadata kinfer.state names '" + next + "', which is not a graph output");
+		g.output_decls.erase(g.output_decls.begin() + (it - g.outputs.begin()));
+		g.outputs.erase(it);
+		g.value(value).constant = false;
+		g.state.push_back(StateVar{value, next});
+	}
 };
 
 } // namespace
@@ -200,6 +243,7 @@ Graph import_model(const onnx::ModelProto &model, const std::string &file, const
 	im.inputs(gp);
 	im.nodes(gp);
 	im.outputs(gp);
+	im.state(model);
 	return g;
 }
 

@@ -201,6 +201,40 @@ LRef constant_output(LowerCtx::Impl &impl, const std::string &name)
 	return r;
 }
 
+// The state's weight (its initial value), copied into the arena first.
+void lower_state_input(LowerCtx::Impl &impl, const StateVar &s)
+{
+	const Value &v = impl.g.value(s.value);
+	LRef w = impl.add_weight(s.value, s.value, v.data);
+	LRef r = impl.storage_ref(s.value, v.dtype, v.shape);
+	impl.refs[s.value] = r;
+	LOp o = io_op(KINFER_OP_INPUT, w, r);
+	o.onnx_nodes.push_back("state " + s.value);
+	impl.l.ops.push_back(std::move(o));
+	impl.l.state.push_back(LState{s.value, s.next, w.index});
+}
+
+// The next value, written over the state's weight last.
+void lower_state_output(LowerCtx::Impl &impl, const LState &s)
+{
+	const Graph &g = impl.g;
+	const Value &v = g.value(s.next), &was = g.value(s.name);
+	if (v.dtype != was.dtype || v.shape != was.shape)
+		throw ModelError(g.file + ": state '" + s.name + "' is " + dtype_str(was.dtype) +
+				 shape_str(was.shape) + " but its next value '" + s.next + "' is " +
+				 dtype_str(v.dtype) + shape_str(v.shape));
+	if (v.constant && !impl.refs.count(s.next))
+		impl.refs[s.next] = constant_output(impl, s.next);
+	LRef w;
+	w.kind = LRef::Kind::weight;
+	w.index = s.weight;
+	w.dtype = was.dtype;
+	w.shape = was.shape;
+	LOp o = io_op(KINFER_OP_OUTPUT, impl.refs.at(s.next), w);
+	o.onnx_nodes.push_back("state " + s.name);
+	impl.l.ops.push_back(std::move(o));
+}
+
 } // namespace
 
 Lowered lower_graph(const Graph &g)
@@ -215,6 +249,8 @@ Lowered lower_graph(const Graph &g)
 		l.inputs.push_back(LPort{g.inputs[i], v.dtype, v.shape, r.bytes()});
 		l.ops.push_back(io_op(KINFER_OP_INPUT, io_ref((int)i, v.dtype, v.shape), r));
 	}
+	for (const StateVar &s : g.state)
+		lower_state_input(impl, s);
 	for (const Node &n : g.nodes) {
 		if (!needs_lowering(g, n))
 			continue;
@@ -236,6 +272,8 @@ Lowered lower_graph(const Graph &g)
 		l.outputs.push_back(LPort{name, v.dtype, v.shape, it->second.bytes()});
 		l.ops.push_back(io_op(KINFER_OP_OUTPUT, it->second, io_ref((int)i, v.dtype, v.shape)));
 	}
+	for (const LState &s : l.state)
+		lower_state_output(impl, s);
 	check_op_count(l);
 	return std::move(impl.l);
 }

@@ -66,12 +66,21 @@ struct LPort {
 	uint64_t bytes = 0;
 };
 
+// Model state: a weight the program copies into the arena first (INPUT)
+// and overwrites with its next value last (OUTPUT).
+struct LState {
+	std::string name;		// the initializer (and weight) name
+	std::string next;		// the ONNX value written back
+	int weight = -1;
+};
+
 struct Lowered {
 	std::string file;
 	std::vector<LStorage> storages;
 	std::vector<LWeight> weights;
 	std::vector<LOp> ops;
 	std::vector<LPort> inputs, outputs;
+	std::vector<LState> state;
 };
 
 // Which input output 0 may replace in place (the kernel's class rule), or -1.

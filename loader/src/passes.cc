@@ -14,7 +14,8 @@ namespace kinfer {
 
 namespace {
 
-// Readers of each value: live nodes, plus one per graph output naming it.
+// Readers of each value: live nodes, plus one per graph output (or state's
+// next value) naming it.
 std::map<std::string, int> count_readers(const Graph &g)
 {
 	std::map<std::string, int> n;
@@ -23,7 +24,7 @@ std::map<std::string, int> count_readers(const Graph &g)
 			for (const std::string &in : node.in)
 				if (!in.empty())
 					n[in]++;
-	for (const std::string &o : g.outputs)
+	for (const std::string &o : g.roots())
 		n[o] += 1;
 	return n;
 }
@@ -355,7 +356,8 @@ void fold_batchnorm(Graph &g)
 
 void remove_dead(Graph &g)
 {
-	std::set<std::string> needed(g.outputs.begin(), g.outputs.end());
+	std::vector<std::string> roots = g.roots();
+	std::set<std::string> needed(roots.begin(), roots.end());
 	for (size_t i = g.nodes.size(); i-- > 0;) {
 		Node &n = g.nodes[i];
 		if (n.dead)

@@ -226,6 +226,38 @@ std::vector<HostTensor> run_loaded(const std::string &name, const std::vector<Ho
 }
 
 
+WeightValue read_weight(const std::string &name, const std::string &weight)
+{
+	require_module();
+	Fd lock = lock_model(name);	// a consistent snapshot of state between runs
+	json m = read_meta(loaded_dir(name));
+	for (const json &w : m.at("weights")) {
+		if (w.at("weight") != weight)
+			continue;
+		WeightValue r;
+		r.t.dtype = dtype_named(w.at("dtype").get<std::string>());
+		r.t.shape = w.at("shape").get<Shape>();
+		r.map = w.at("map").get<std::string>();
+		r.offset = w.at("offset");
+		uint64_t bytes = shape_numel(r.t.shape) * dtype_size(r.t.dtype);
+		std::string pin;
+		for (const json &mp : m.at("maps"))
+			if (mp.at("name") == w.at("map"))
+				pin = mp.at("pin");
+		Fd fd = obj_get(pin);
+		MapInfo info = map_info(fd.get());
+		if (!bytes || bytes != w.at("bytes").get<uint64_t>() || r.offset > info.value_size ||
+		    bytes > info.value_size - r.offset)
+			throw KernelError(pin + ": weight '" + weight + "' lies outside the map value");
+		std::vector<uint8_t> value = map_lookup(fd.get(), 0, info.value_size);
+		r.t.data.assign(value.begin() + (ptrdiff_t)r.offset,
+				value.begin() + (ptrdiff_t)(r.offset + bytes));
+		return r;
+	}
+	throw KernelError("model '" + name + "' has no weight named '" + weight +
+			  "' (kinfer show " + name + " lists them)");
+}
+
 void unload_model(const std::string &name)
 {
 	require_module();

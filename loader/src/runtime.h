@@ -44,6 +44,15 @@ Fd lock_model(const std::string &name, const char *purpose = "");
 // why (the acquire status, or the node that failed and its ONNX nodes).
 std::vector<HostTensor> run_loaded(const std::string &name, const std::vector<HostTensor> &inputs);
 
+// A weight's current value in a loaded model (state changes with each run),
+// read under the model's run lock, and where it lives.
+struct WeightValue {
+	HostTensor t;
+	std::string map;
+	uint64_t offset = 0;
+};
+WeightValue read_weight(const std::string &name, const std::string &weight);
+
 // Remove a model's pins and its registration with kinfer.ko.
 void unload_model(const std::string &name);
 

@@ -9,6 +9,7 @@ module. ``KINFER_BIN`` names the binary (default: the CMake build tree's).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -64,7 +65,9 @@ def run_reference(model: onnx.ModelProto, x: Any) -> list[np.ndarray]:
         for i, array in enumerate(_as_list(x)):
             inputs.append(str(Path(tmp) / f"in{i}.npy"))
             np.save(inputs[-1], array)
-        outputs = [str(Path(tmp) / f"out{i}.npy") for i in range(len(model.graph.output))]
+        state = {p.key: p.value for p in model.metadata_props}.get("kinfer.state", "{}")
+        n_out = len(model.graph.output) - len(json.loads(state))  # state is not an output
+        outputs = [str(Path(tmp) / f"out{i}.npy") for i in range(n_out)]
         proc = subprocess.run(
             [
                 str(kinfer_bin()),

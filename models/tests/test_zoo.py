@@ -13,7 +13,15 @@ import pytest
 
 import kinfer.flax
 from kinfer.examples import zoo
-from kinfer_parity import assert_matches_everywhere, initializers
+import jax.numpy as jnp
+
+from kinfer_parity import (
+    assert_close,
+    assert_matches_everywhere,
+    initializers,
+    run_onnx_all,
+    run_reference,
+)
 
 CASES = [
     (name, method)
@@ -77,6 +85,45 @@ def test_mutable_collection_is_refused_until_declared() -> None:
     entry = zoo.build("counter")
     with pytest.raises(kinfer.flax.ExportError, match="tracing CountingDense.__call__ failed"):
         kinfer.flax.export(entry.module, entry.variables, entry.example)
+
+
+def test_mutable_collection_becomes_declared_state() -> None:
+    import json
+
+    entry = zoo.build("counter")
+    model = kinfer.flax.export(entry.module, entry.variables, entry.example, mutable=("counters",))
+    assert [o.name for o in model.graph.output] == [
+        "y", "counters/calls@next", "counters/input_sum@next",
+    ]  # fmt: skip
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(meta["kinfer.state"]) == {
+        "counters/calls@next": "counters/calls",
+        "counters/input_sum@next": "counters/input_sum",
+    }
+    y, updated = entry.module.apply(entry.variables, entry.example, mutable=["counters"])
+    counters = updated["counters"]
+    expected = [np.asarray(y), np.asarray(counters["calls"]), np.asarray(counters["input_sum"])]
+    for got, want in zip(run_onnx_all(model, entry.example), expected, strict=True):
+        assert_close(got, want)
+    # kinfer's reference: the state is not an output, y sees the updated counter
+    (got,) = run_reference(model, entry.example)
+    assert_close(got, np.asarray(y), rtol=1e-4)
+
+
+def test_state_a_call_creates_is_refused() -> None:
+    import flax.linen as nn
+
+    class Lazy(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            seen = self.variable("stats", "seen", lambda: jnp.zeros((), jnp.float32))
+            seen.value = seen.value + 1.0
+            return x * 2.0
+
+    x = np.ones((1, 3), np.float32)
+    params_only = {"params": {}}
+    with pytest.raises(kinfer.flax.ExportError, match="creates the variable 'stats/seen'"):
+        kinfer.flax.export(Lazy(), params_only, x, mutable=("stats",))
 
 
 def test_submodule_exports_on_the_parents_names() -> None:

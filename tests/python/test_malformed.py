@@ -240,6 +240,21 @@ CASES: list[Case] = [
          value_float=1.0, value_int=2), helper.make_node("Add", ["x", "c"], ["y"], name="m")],
          [vi("x", [2])], [vi("y", None)]), ["exactly one value attribute"]),
     Case("external_data", lambda: _external_data(), ["external data"], node=False),
+    # --- model state (metadata kinfer.state) ------------------------------------
+    Case("state_not_json", lambda: stateful("{not json"), ["kinfer.state is not a JSON object"],
+         node=False),
+    Case("state_value_not_a_name", lambda: stateful('{"s_next": 3}'), ["is not a name"],
+         node=False),
+    Case("state_no_initializer", lambda: stateful('{"s_next": "nope"}'),
+         ["names 'nope', which is not a usable initializer"], node=False),
+    Case("state_no_output", lambda: stateful('{"nope": "s"}'),
+         ["names 'nope', which is not a graph output"], node=False),
+    Case("state_twice", lambda: stateful('{"s_next": "s", "y": "s"}'),
+         ["names initializer 's' twice"], node=False),
+    Case("state_only_outputs", lambda: stateful('{"s_next": "s", "y": "w"}'),
+         ["no outputs besides its state"], node=False),
+    Case("state_shape_changes", lambda: stateful('{"y": "s"}'),
+         ["state 's' is float32[3] but its next value 'y' is float32[2,3]"], node=False),
     # --- bytes that are not a model --------------------------------------------
     Case("truncated_half", truncated(0.5), ["truncated"], node=False),
     Case("truncated_end", truncated(0.99), ["truncated"], node=False),
@@ -249,6 +264,18 @@ CASES: list[Case] = [
     Case("not_utf8_name", lambda: _bad_name(b"x\xff"), ["not valid UTF-8"], node=False),
     Case("control_char_name", lambda: _bad_name(b"x\x1b[2J"), ["control characters"], node=False),
 ]
+
+
+def stateful(state: str) -> onnx.ModelProto:
+    """y = x + s; s_next = s * 2, with metadata kinfer.state = `state`."""
+    m = model([helper.make_node("Add", ["x", "s"], ["y"], name="add"),
+               helper.make_node("Mul", ["s", "two"], ["s_next"], name="double")],
+              [vi("x", [2, 3])], [vi("y", [2, 3]), vi("s_next", [3])],
+              [init("s", np.ones(3, np.float32)), init("two", np.full(3, 2.0, np.float32)),
+               init("w", np.ones(3, np.float32))])
+    entry = m.metadata_props.add()
+    entry.key, entry.value = "kinfer.state", state
+    return m
 
 
 def _external_data() -> onnx.ModelProto:

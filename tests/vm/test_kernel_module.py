@@ -48,8 +48,12 @@ def assert_close(got: np.ndarray, want: np.ndarray) -> None:
     assert rel <= REL_TOL, f"relative error {rel:.2e}"
 
 
+def show(model: str) -> dict:
+    return json.loads(kinfer("show", model, "--json").stdout)
+
+
 def weight_map_ids(model: str) -> dict[str, int]:
-    m = json.loads(kinfer("show", model, "--json").stdout)
+    m = show(model)
     return {mp["pin"].split("/weights/", 1)[1]: mp["id"] for mp in m["maps"]
             if "/weights/" in mp["pin"]}
 
@@ -212,3 +216,30 @@ def test_update_under_concurrent_callers_never_mixes_weights() -> None:
         km.close()
     assert not (BPFFS / "swapped").exists()
     assert not Path("/sys/fs/bpf/kinfer-swap/swapped").exists()
+
+
+def test_mutable_collection_persists_across_100_calls() -> None:
+    """The counter module's collection lives in the kernel: 100 calls, then
+    its state equals JAX's after the same 100 calls (make fixtures)."""
+    import kinfer.flax
+    from flax import serialization
+
+    entry = zoo_entry("counter")
+    calls = ZOO / "counter_calls"
+    inputs, outputs = np.load(calls / "inputs.npy"), np.load(calls / "outputs.npy")
+    jax_state = serialization.msgpack_restore((calls / "state.msgpack").read_bytes())["counters"]
+    with kinfer.flax.to_kernel(entry.module, entry.variables, entry.example, name="counter",
+                               mutable=("counters",)) as km:
+        assert set(km.state()) == {"counters/calls", "counters/input_sum"}
+        assert float(km.state()["counters/calls"]) == 0.0
+        for i, x in enumerate(inputs):
+            assert_close(km(x), outputs[i])  # each output sees the count so far
+        state = km.state()
+        print(f"after {len(inputs)} calls: kernel {state}, JAX {jax_state}")
+        assert float(state["counters/calls"]) == float(jax_state["calls"]) == 100.0
+        assert_close(state["counters/input_sum"], np.asarray(jax_state["input_sum"]))
+        assert [s["name"] for s in show("counter")["state"]] == ["counters/calls", "counters/input_sum"]
+        km.reset_state()
+        assert float(km.state()["counters/calls"]) == 0.0
+        assert_close(km(inputs[0]), outputs[0])
+        assert float(km.state()["counters/calls"]) == 1.0

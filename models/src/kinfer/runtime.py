@@ -83,9 +83,13 @@ class Runtime:
             c_size_t,
         ]
         lib.kinfer_swap.argtypes = [c_char_p, c_char_p, c_char_p, c_char_p, c_size_t]
+        lib.kinfer_weight.argtypes = [
+            c_char_p, c_char_p, ctypes.c_void_p, c_size_t, ctypes.POINTER(c_size_t), c_char_p,
+            c_size_t,
+        ]  # fmt: skip
         lib.kinfer_unload.argtypes = [c_char_p, c_char_p, c_size_t]
         fns = (lib.kinfer_load, lib.kinfer_swap, lib.kinfer_manifest, lib.kinfer_run,
-               lib.kinfer_unload)  # fmt: skip
+               lib.kinfer_weight, lib.kinfer_unload)  # fmt: skip
         for fn in fns:
             fn.restype = c_int
         self._lib = lib
@@ -149,6 +153,23 @@ class Runtime:
         )  # fmt: skip
         self._check(code, err, name)
         return results
+
+    def weight(self, name: str, weight: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+        """A weight's current value (model state changes with each run)."""
+        out = np.empty(shape, dtype)
+        err = ctypes.create_string_buffer(_ERR_LEN)
+        needed = ctypes.c_size_t(0)
+        code = self._lib.kinfer_weight(
+            name.encode(), weight.encode(), out.ctypes.data, out.nbytes, ctypes.byref(needed),
+            err, _ERR_LEN,
+        )  # fmt: skip
+        self._check(code, err, name)
+        if needed.value != out.nbytes:
+            raise KernelError(
+                f"weight {weight!r} of {name!r} has {needed.value} bytes, not {out.nbytes}",
+                model=name,
+            )
+        return out
 
     def unload(self, name: str) -> None:
         err = ctypes.create_string_buffer(_ERR_LEN)

@@ -94,7 +94,7 @@ class GraphBuilder:
 
     def add_initializer(self, name: str, value: np.ndarray) -> str:
         """Add a named initializer, e.g. a Flax variable."""
-        value = np.ascontiguousarray(value)
+        value = np.asarray(value, order="C")  # (ascontiguousarray makes scalars 1-d)
         _checked_dtype(value.dtype, name)
         self._claim(name)
         self._initializers[name] = value
@@ -103,7 +103,7 @@ class GraphBuilder:
 
     def add_const(self, value: np.ndarray) -> str:
         """Add (or reuse) an anonymous constant, named ``const/<n>``."""
-        value = np.ascontiguousarray(value)
+        value = np.asarray(value, order="C")  # (ascontiguousarray makes scalars 1-d)
         _checked_dtype(value.dtype, "a constant")
         key = (value.dtype.str, tuple(value.shape), value.tobytes())
         if key not in self._consts:
@@ -153,8 +153,12 @@ class GraphBuilder:
         doc_string: str = "",
         producer_version: str = "",
         metadata: Mapping[str, str] | None = None,
+        keep: Iterable[str] = (),
     ) -> onnx.ModelProto:
         """Finish the graph; ``outputs`` pairs a value with its output name.
+
+        Initializers no kept node reads are left out, but those in ``keep``
+        (model state, read by the runtime rather than a node).
 
         Each output name must have been :meth:`reserve`\\ d and each value
         must be a distinct node output. The model is checked with
@@ -170,7 +174,7 @@ class GraphBuilder:
             return rename.get(name, name)
 
         live = self._live(rename)
-        used = {i for n in live for i in n.inputs}
+        used = {i for n in live for i in n.inputs} | set(keep)
         nodes = []
         for n in live:
             node = helper.make_node(n.op_type, [r(i) for i in n.inputs], [r(n.output)], name=n.name)

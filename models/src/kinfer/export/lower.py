@@ -20,6 +20,7 @@ The rules live in :mod:`kinfer.export.rules`, one file per family.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -234,6 +235,7 @@ def lower(
     doc_string: str = "",
     producer_version: str = "",
     metadata: Mapping[str, str] | None = None,
+    state: Mapping[str, str] | None = None,
 ) -> onnx.ModelProto:
     """Build the ONNX model computing ``program``.
 
@@ -243,7 +245,9 @@ def lower(
     ``strip_root_scope`` node names drop the first name-stack component
     (the root Flax module's class name). ``entry`` (the method) appears in
     error messages. ``scope_prefix`` goes before every node's scope (the
-    path of an exported submodule inside its parent).
+    path of an exported submodule inside its parent). ``state`` maps
+    output names to the weights they are the next value of (a mutable
+    collection); it becomes the ``kinfer.state`` metadata.
     """
     from kinfer.export.rules import RULES, supported
 
@@ -291,11 +295,20 @@ def lower(
             env[var] = value
 
     outputs = _outputs(ctx, program, env, output_names)
+    state = dict(state or {})
+    weights = {spec.name: spec for spec in bindings if isinstance(spec, Weight)}
+    for next_name, weight in state.items():
+        if weight not in weights or next_name not in output_names:
+            raise ExportError(f"state {weight!r} -> {next_name!r} names no weight or output")
+        ctx.tensor(weights[weight])  # the initial value, even if the call only writes it
+    if state:
+        metadata = {**(metadata or {}), "kinfer.state": json.dumps(state, sort_keys=True)}
     return builder.build(
         outputs,
         doc_string=doc_string,
         producer_version=producer_version,
         metadata=metadata,
+        keep=state.values(),
     )
 
 

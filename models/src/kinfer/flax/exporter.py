@@ -62,6 +62,7 @@ def export(
     path: str | os.PathLike[str] | None = None,
     apply_kwargs: Mapping[str, Any] | None = None,
     module_path: str = "",
+    mutable: Sequence[str] = (),
 ) -> onnx.ModelProto:
     """Export a Flax module to an ONNX model kinfer can load.
 
@@ -86,6 +87,10 @@ def export(
         module_path: where this module sits in a parent (``layers_1``):
             variable names become ``params/layers_1/...`` and node names
             ``layers_1/...``, as in the parent's export.
+        mutable: Linen collections the method updates (``("counters",)``):
+            their variables become model state, read at the start of each
+            run and written back at its end (outputs ``<variable>@next``,
+            declared in the ``kinfer.state`` metadata).
 
     Returns:
         The checked ``onnx.ModelProto`` (opset 17, static shapes).
@@ -94,7 +99,12 @@ def export(
         ExportError: the model uses an operation kinfer does not support;
             the message names the primitive, the Flax module and the method.
     """
-    traceable, examples = _front_end(module, args, method, dict(apply_kwargs or {}))
+    kwargs = dict(apply_kwargs or {})
+    if mutable:
+        if _is_nnx(module):
+            raise ExportError("mutable collections are supported for Linen modules")
+        kwargs["mutable"] = list(mutable)
+    traceable, examples = _front_end(module, args, method, kwargs)
     names = _prefixed(traceable.names, module_path)
     inputs = [_example(x, i) for i, x in enumerate(examples)]
     in_names = _names(input_names, len(inputs), "x", "input_names")
@@ -104,7 +114,7 @@ def export(
     )
     specs = [_spec(x.shape, x.dtype) for x in inputs]
     try:
-        closed = jax.make_jaxpr(traceable.fn)(abstract_vars, *specs)
+        closed, out_shape = jax.make_jaxpr(traceable.fn, return_shape=True)(abstract_vars, *specs)
     except ExportError:
         raise
     except Exception as e:
@@ -112,7 +122,24 @@ def export(
             f"tracing {traceable.class_name}.{traceable.entry} failed: {type(e).__name__}: {e}"
         ) from e
     program = patterns.fuse(flatten(closed))
-    out_names = _names(output_names, len(program.outputs), "y", "output_names")
+    state: dict[str, str] = {}
+    if mutable:
+        user, updated = out_shape
+        state_names = [_leaf_name(path) for path, _ in
+                       jax.tree_util.tree_flatten_with_path(updated)[0]]  # fmt: skip
+        state_names = _prefixed(state_names, module_path)
+        for var in state_names:
+            if var not in names:
+                raise ExportError(
+                    f"{traceable.class_name}.{traceable.entry} creates the variable {var!r}; "
+                    "initialise the module's mutable collections first (module.init)"
+                )
+        n_user = len(jax.tree_util.tree_leaves(user))
+        out_names = _names(output_names, n_user, "y", "output_names")
+        state = {f"{var}@next": var for var in state_names}
+        out_names += list(state)
+    else:
+        out_names = _names(output_names, len(program.outputs), "y", "output_names")
 
     bindings: list[GraphInput | Weight] = [
         Weight(name, leaf) for name, leaf in zip(names, traceable.leaves, strict=True)
@@ -129,6 +156,7 @@ def export(
         doc_string=f"kinfer.flax.export of {traceable.class_name}.{traceable.entry}",
         producer_version=kinfer.__version__,
         metadata={"kinfer.flax.method": traceable.entry},
+        state=state,
     )
     if path is not None:
         onnx.save_model(model, os.fspath(path))
@@ -265,9 +293,13 @@ def _example(x: Any, i: int) -> np.ndarray:
     return array
 
 
+def _leaf_name(key_path: Any) -> str:
+    return "/".join(_key_str(k) for k in key_path)
+
+
 def _flatten_linen(variables: Any) -> tuple[list[str], list[np.ndarray], Any]:
     with_paths, treedef = jax.tree_util.tree_flatten_with_path(variables)
-    names = ["/".join(_key_str(k) for k in key_path) for key_path, _ in with_paths]
+    names = [_leaf_name(key_path) for key_path, _ in with_paths]
     leaves = [_as_array(leaf) for _, leaf in with_paths]
     return names, leaves, treedef
 

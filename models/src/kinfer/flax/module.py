@@ -136,6 +136,28 @@ class KernelModule:
             child.update({c: t for c, t in ((c, _subtree(v, keys)) for c, v in
                                             new_variables.items()) if t is not None})
 
+    # state
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The kernel-resident mutable collections, by variable path.
+
+        ``{"counters/calls": array(3.), ...}``: read between runs, so it is
+        the state after some whole number of calls.
+        """
+        model = self._live_model(self.methods[0])
+        manifest = runtime().manifest(model)
+        return {
+            s["name"]: runtime().weight(model, s["weight"], np.dtype(s["dtype"]),
+                                        tuple(s["shape"]))
+            for s in manifest.get("state", [])
+        }  # fmt: skip
+
+    def reset_state(self) -> None:
+        """Put the mutable collections back to the variables the module was
+        loaded (or last updated) with; atomic like :meth:`update`."""
+        source = self._require_source()
+        self.update(source.args[0] if not source.nnx else source.module)
+
     # submodules
 
     def submodules(self, method: str = "__call__") -> list[str]:
@@ -252,13 +274,17 @@ def to_kernel(
     name: str,
     methods: Sequence[str] = ("__call__",),
     apply_kwargs: Mapping[str, Any] | None = None,
+    mutable: Sequence[str] = (),
 ) -> KernelModule:
     """Export, compile and load a Flax module's methods into the kernel.
 
     Linen: ``to_kernel(module, variables, *example, name=...)``; NNX:
     ``to_kernel(model, *example, name=...)`` (``variables`` may be given
     as ``None``). The examples fix the input shapes and dtypes of every
-    method.
+    method. ``mutable`` names Linen collections the methods update (a
+    counter, an RNN carry): they live in the kernel, persist across calls,
+    are written back at the end of each call and read with
+    :meth:`KernelModule.state`.
 
     Raises:
         ExportError: a method cannot be exported (the message names the
@@ -281,7 +307,8 @@ def to_kernel(
                 model=model,
             )
     primary = models[methods[0]]
-    source = _Source(module, args, dict(apply_kwargs or {}), _is_nnx(module))
+    source = _Source(module, args, dict(apply_kwargs or {}), _is_nnx(module),
+                     mutable=tuple(mutable))  # fmt: skip
     km = KernelModule(name, {}, owned=True, source=source)
     try:
         with tempfile.TemporaryDirectory(prefix="kinfer-") as tmp:
@@ -306,6 +333,7 @@ class _Source:
     nnx: bool
     entry: Callable[..., Any] | None = None  # replaces the method (a submodule's call)
     module_path: str = ""
+    mutable: tuple[str, ...] = ()
 
     def export(self, method: str, model: str, directory: Path) -> Path:
         from kinfer.flax.exporter import export
@@ -313,7 +341,7 @@ class _Source:
         path = directory / f"{model}.onnx"
         export(self.module, *self.args, method=self.entry or method, model_name=model,
                path=path, apply_kwargs=self.apply_kwargs,
-               module_path=self.module_path)  # fmt: skip
+               module_path=self.module_path, mutable=self.mutable)  # fmt: skip
         return path
 
     def calls(self, method: str) -> list[tuple[str, Any]]:
@@ -332,8 +360,11 @@ class _Source:
                     seen.append((path, (module, args, kwargs)))
             return next_fun(*args, **kwargs)
 
+        kwargs = dict(self.apply_kwargs)
+        if self.mutable:
+            kwargs["mutable"] = list(self.mutable)
         with nn.intercept_methods(record):
-            self.module.apply(self.args[0], *self.args[1:], method=method, **self.apply_kwargs)
+            self.module.apply(self.args[0], *self.args[1:], method=method, **kwargs)
         return seen
 
     def submodule(self, path: str, method: str) -> _Source:
