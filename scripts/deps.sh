@@ -42,11 +42,15 @@ fi
 # Python: a venv pinned by models/requirements.txt, plus the kinfer package
 # in editable mode. The stamp holds the hash of what was installed.
 stamp="$VENV/.kinfer-req.sha256"
-want=$(cat "$REQ" "$ROOT/models/pyproject.toml" 2>/dev/null | sha256sum | cut -d' ' -f1)
+REQ_NODEPS="$ROOT/models/requirements-nodeps.txt"
+want=$(cat "$REQ" "$REQ_NODEPS" "$ROOT/models/pyproject.toml" 2>/dev/null |
+	sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	echo "deps: setting up $VENV"
 	[ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv "$VENV"
 	"$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"
+	"$VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
+		-r "$REQ_NODEPS"
 	if [ -f "$ROOT/models/pyproject.toml" ]; then
 		"$VENV/bin/pip" install -q --disable-pip-version-check \
 			--no-deps -e "$ROOT/models"
