@@ -41,7 +41,7 @@ bpf: deps kmod
 
 # The loader, its tests and the userspace core again, under AddressSanitizer
 # and UndefinedBehaviorSanitizer (make test runs the malformed-model corpus,
-# the mutation fuzzing and the C++ tests with it).
+# the mutation fuzzing, the tokenizer's tests and the C++ tests with it).
 sanitize: deps
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DKINFER_SANITIZE=ON -DKINFER_LINK_BIN=OFF >/dev/null
@@ -96,7 +96,7 @@ test-sanitize:
 	$(SANITIZE_ENV) KINFER_BIN=$(ASAN_DIR)/loader/kinfer $(PY) -m pytest -q \
 		-c tests/python/pytest.ini -m "not kernel" -o junit_suite_name=sanitize \
 		tests/python/test_malformed.py tests/python/test_cli_mutations.py \
-		--junitxml=$(RESULTS)/sanitize.xml
+		tests/python/test_tokenizer.py --junitxml=$(RESULTS)/sanitize.xml
 
 test-vm:
 	@mkdir -p $(RESULTS) $(BUILD)/vm-out

@@ -31,6 +31,7 @@
 #define KINFER_ROW_DECL_conv(name)
 #define KINFER_ROW_DECL_conv_transpose(name)
 #define KINFER_ROW_DECL_pool(name)
+#define KINFER_ROW_DECL_tokenize(name)
 
 #define KINFER_ROW_unary(name)		kinfer_row_##name
 #define KINFER_ROW_io(name)		NULL
@@ -53,6 +54,7 @@
 #define KINFER_ROW_conv(name)		NULL
 #define KINFER_ROW_conv_transpose(name) NULL
 #define KINFER_ROW_pool(name)		NULL
+#define KINFER_ROW_tokenize(name)	NULL
 
 #define KINFER_ROW_DECL(NAME, id, name, cls, attr, cost) \
 	KINFER_ROW_DECL_##cls(name)

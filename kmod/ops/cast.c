@@ -22,7 +22,8 @@ int kinfer_prepare_cast(struct kinfer_exec *ex)
 	ret = kinfer_check_arity(ex, 1, 1, 1, 1);
 	if (ret)
 		return ret;
-	if (!kinfer_same_shape(x, y))
+	if (!kinfer_same_shape(x, y) || x->dtype == KINFER_DTYPE_UINT8 ||
+	    y->dtype == KINFER_DTYPE_UINT8)
 		return -EINVAL;
 	if (x->esize == y->esize)
 		ex->inplace = 0;

@@ -99,8 +99,9 @@ static uint32_t dtype_size(uint32_t dtype)
 	case KINFER_DTYPE_INT64:
 		return 8;
 	case KINFER_DTYPE_BOOL:
+	case KINFER_DTYPE_UINT8:	/* text (TOKENIZE) */
 		return 1;
-	default:	/* NONE, and INT8/UINT8 until an op takes them */
+	default:	/* NONE, and INT8 until an op takes it */
 		return 0;
 	}
 }

@@ -26,6 +26,7 @@
 #define _KINFER_OPS_EXEC_H
 
 #include "math/platform.h"
+#include "text/tokenizer.h"
 #include "uapi/kinfer.h"
 
 /*
@@ -193,6 +194,16 @@ struct kinfer_window_plan {
 	int64_t istride[3];	/* MAXPOOL Indices: per spatial axis */
 };
 
+/*
+ * TOKENIZE: rows of row_bytes text bytes, len token ids each; a unit is
+ * one chunk of one row, chunks per row.
+ */
+struct kinfer_tokenize_plan {
+	struct kinfer_vocab_view vocab;
+	uint64_t rows, row_bytes, len;
+	uint64_t chunk, chunks;
+};
+
 struct kinfer_op_desc;
 
 /**
@@ -235,6 +246,7 @@ struct kinfer_exec {
 		struct kinfer_gather_plan gather;
 		struct kinfer_rnn_plan rnn;
 		struct kinfer_reduce_plan reduce;
+		struct kinfer_tokenize_plan tokenize;
 	} s;
 };
 

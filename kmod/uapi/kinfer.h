@@ -68,9 +68,10 @@
 #define KINFER_MAX_SPATIAL	3U
 
 /*
- * Element types.  BOOL is one byte holding 0 or 1.  INT8 and UINT8 are
- * reserved for quantised tensors (with kinfer_tensor.quant) and refused
- * until an op accepts them.
+ * Element types.  BOOL is one byte holding 0 or 1.  UINT8 is text bytes
+ * (TOKENIZE's input and vocabulary; byte-moving ops carry it too).  INT8
+ * is reserved for quantised tensors (with kinfer_tensor.quant) and
+ * refused until an op accepts it.
  */
 enum kinfer_dtype {
 	KINFER_DTYPE_NONE	= 0,	/* an omitted optional tensor */
@@ -79,7 +80,7 @@ enum kinfer_dtype {
 	KINFER_DTYPE_INT64	= 3,
 	KINFER_DTYPE_BOOL	= 4,
 	KINFER_DTYPE_INT8	= 5,	/* reserved */
-	KINFER_DTYPE_UINT8	= 6,	/* reserved */
+	KINFER_DTYPE_UINT8	= 6,
 	KINFER_DTYPE_COUNT
 };
 
@@ -93,7 +94,7 @@ enum kinfer_buf {
  * One tensor of a node (48 bytes).
  *
  * An omitted optional input or output has every field 0.  Otherwise:
- * dtype is FLOAT32, INT32, INT64 or BOOL; rank <= KINFER_MAX_RANK;
+ * dtype is FLOAT32, INT32, INT64, BOOL or UINT8; rank <= KINFER_MAX_RANK;
  * dims[0..rank) >= 1 and the rest 0; the byte size (product of dims times
  * the element size) fits in 32 bits; off is aligned to the element size;
  * [off, off + size) lies within the buffer.  A rank-0 tensor is a scalar.
@@ -445,6 +446,76 @@ struct kinfer_attr_pool {
 #define KINFER_ATTR_BYTES_pool	((__u16)sizeof(struct kinfer_attr_pool))
 
 /* The op enum, generated from KINFER_OP_LIST (kinfer_ops.h). */
+/*
+ * A tokenizer vocabulary: the value of the weight map a TOKENIZE node binds
+ * (kmod/text/, docs/nlp.md).  The loader builds it from vocab.txt or
+ * tokenizer.json; the kernel checks the header at every node and every
+ * slot and key it touches, so a corrupt value fails the node, nothing more.
+ *
+ *	struct kinfer_vocab			160 bytes
+ *	struct kinfer_vocab_slot[n_slots]	open addressing, linear probing
+ *	u8 pool[pool_bytes]			the tokens' UTF-8 bytes
+ *
+ * A token is found by its 32-bit FNV-1a hash (of the bytes, with the
+ * "##" of a continuation piece) seeded with hash_seed: slot (hash &
+ * (n_slots - 1)) and the max_probe - 1 slots after it, wrapping.  An
+ * empty slot has key_len 0.
+ *
+ * Added tokens ([CLS], [MASK], ...; tokenizer.json's "added_tokens") are
+ * matched in the raw text before any normalisation, as HF does, and
+ * become their id wherever they appear.
+ */
+#define KINFER_VOCAB_MAGIC	0x434f564bU	/* "KVOC" */
+#define KINFER_VOCAB_VERSION	1U
+#define KINFER_VOCAB_MAX_SLOTS	(1U << 22)
+#define KINFER_VOCAB_MAX_PROBE	64U
+#define KINFER_VOCAB_MAX_KEY	64U	/* bytes of a token, with "##" */
+#define KINFER_VOCAB_MAX_WORD	128U	/* max_word_chars bound */
+#define KINFER_VOCAB_MAX_ADDED	8U
+#define KINFER_VOCAB_MAX_ADDED_KEY 16U
+
+/* Normalisation steps (HF BertNormalizer's options). */
+#define KINFER_VOCAB_CLEAN_TEXT		(1U << 0)
+#define KINFER_VOCAB_CHINESE_CHARS	(1U << 1)
+#define KINFER_VOCAB_STRIP_ACCENTS	(1U << 2)
+#define KINFER_VOCAB_LOWERCASE		(1U << 3)
+#define KINFER_VOCAB_FLAGS		0xfU
+
+struct kinfer_vocab_added {
+	__u32 key_off;		/* in the pool */
+	__u16 key_len;		/* 1 .. KINFER_VOCAB_MAX_ADDED_KEY */
+	__u16 reserved;		/* 0 */
+	__s32 id;
+};
+
+struct kinfer_vocab {
+	__u32 magic;		/* KINFER_VOCAB_MAGIC */
+	__u32 version;		/* KINFER_VOCAB_VERSION */
+	__u32 flags;		/* KINFER_VOCAB_* normalisation steps */
+	__u32 n_tokens;		/* ids are 0 .. n_tokens - 1 */
+	__u32 n_slots;		/* a power of two, <= KINFER_VOCAB_MAX_SLOTS */
+	__u32 max_probe;	/* 1 .. KINFER_VOCAB_MAX_PROBE */
+	__u32 max_key;		/* longest token in bytes, <= KINFER_VOCAB_MAX_KEY */
+	__u32 pool_bytes;
+	__u32 hash_seed;
+	__u32 max_word_chars;	/* longer words are [UNK]; <= KINFER_VOCAB_MAX_WORD */
+	__s32 unk_id;
+	__s32 cls_id;
+	__s32 sep_id;
+	__s32 pad_id;
+	__u32 n_added;		/* <= KINFER_VOCAB_MAX_ADDED */
+	__u32 reserved;		/* 0 */
+	struct kinfer_vocab_added added[KINFER_VOCAB_MAX_ADDED];
+};
+
+struct kinfer_vocab_slot {
+	__u32 hash;
+	__u32 key_off;		/* in the pool */
+	__u16 key_len;		/* 0: empty */
+	__u16 reserved;		/* 0 */
+	__s32 id;
+};
+
 enum kinfer_op {
 	KINFER_OP_INVALID = 0,
 #define KINFER_OP_ENUM(NAME, id, name, cls, attr, cost) KINFER_OP_##NAME = id,

@@ -114,9 +114,11 @@
 	/* 110..119: recurrent layers */				\
 	X(LSTM,			110, lstm,		recurrent, rnn,		 1)	\
 	X(GRU,			111, gru,		recurrent, rnn,		 1)	\
-	X(RNN,			112, rnn,		recurrent, rnn,		 1)
+	X(RNN,			112, rnn,		recurrent, rnn,		 1)	\
+	/* 120..129: text */						\
+	X(TOKENIZE,		120, tokenize,		tokenize, none,		 1)
 
 /* Bound on ids: every id is below it (tables are indexed by id). */
-#define KINFER_OP_LIMIT		120U
+#define KINFER_OP_LIMIT		130U
 
 #endif /* _UAPI_KINFER_OPS_H */

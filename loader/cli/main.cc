@@ -23,8 +23,10 @@ const char *kShapes =
 	"fix a graph input's dynamic dimensions: NAME=D0,D1,... (repeatable)";
 
 int dispatch(CLI::App &app, const std::string &file, const std::string &name, bool json,
-	     const RunArgs &run, const std::string &share)
+	     const RunArgs &run, const std::string &share, const TokenizeArgs &tok)
 {
+	if (app.got_subcommand("tokenize"))
+		return cmd_tokenize(tok);
 	if (app.got_subcommand("load"))
 		return cmd_load(file, name, run.shapes, share);
 	if (app.got_subcommand("swap"))
@@ -112,6 +114,16 @@ int main(int argc, char **argv)
 					      "kernel ops they become");
 	ops->add_flag("--json", json, "machine-readable output");
 
+	TokenizeArgs tok;
+	auto *tokenize = app.add_subcommand("tokenize", "BERT WordPiece token ids of texts, with the "
+							"kernel's tokenizer built for userspace");
+	tokenize->add_option("vocab", tok.vocab, "vocab.txt or tokenizer.json")->required();
+	tokenize->add_option("text", tok.texts, "texts (default: --records, or all of stdin as one)");
+	tokenize->add_option("--records", tok.records,
+			     "file of texts as records: a 32-bit little-endian byte count, then the bytes");
+	tokenize->add_option("--max-len", tok.max_len, "sequence length with [CLS] and [SEP] (default 128)");
+	tokenize->add_flag("--json", tok.json, "one JSON object per text: ids and mask, padded");
+
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
@@ -120,7 +132,7 @@ int main(int argc, char **argv)
 	}
 
 	try {
-		return dispatch(app, file, name, json, run, share);
+		return dispatch(app, file, name, json, run, share, tok);
 	} catch (const Error &e) {
 		fprintf(stderr, "kinfer: %s\n", printable(e.what()).c_str());
 		return (int)e.code();

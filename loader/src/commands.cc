@@ -12,6 +12,7 @@
 #include "exec.h"
 #include "runtime.h"
 #include "tensor_io.h"
+#include "vocab.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -21,8 +22,10 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <sched.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -321,6 +324,61 @@ int cmd_ops(bool as_json)
 		std::cout << "  " << std::setw(3) << k["id"].get<int>() << "  " << std::left << std::setw(16)
 			  << k["op"].get<std::string>() << std::setw(24) << k["kfunc"].get<std::string>()
 			  << k["class"].get<std::string>() << std::right << "\n";
+	return 0;
+}
+
+namespace {
+
+std::vector<std::string> read_records(const std::string &file)
+{
+	std::ifstream in(file, std::ios::binary);
+	if (!in)
+		throw InputError(file + ": cannot read (" + errno_name(errno) + ")");
+	std::vector<std::string> r;
+	uint8_t len[4];
+	while (in.read((char *)len, 4)) {
+		uint32_t n = len[0] | len[1] << 8 | len[2] << 16 | (uint32_t)len[3] << 24;
+		std::string text(n, '\0');
+		if (!in.read(text.data(), n))
+			throw InputError(file + ": record " + std::to_string(r.size()) + " is cut short");
+		r.push_back(std::move(text));
+	}
+	if (in.gcount())
+		throw InputError(file + ": trailing bytes after record " + std::to_string(r.size()));
+	return r;
+}
+
+std::vector<std::string> tokenize_inputs(const TokenizeArgs &a)
+{
+	if (!a.records.empty())
+		return read_records(a.records);
+	if (!a.texts.empty())
+		return a.texts;
+	std::ostringstream s;
+	s << std::cin.rdbuf();
+	return {s.str()};
+}
+
+} // namespace
+
+int cmd_tokenize(const TokenizeArgs &a)
+{
+	if (a.max_len < 2)
+		throw UsageError("--max-len must be at least 2 ([CLS] and [SEP])");
+	std::vector<uint8_t> blob = build_vocab_blob(read_vocab(a.vocab));
+	std::vector<int32_t> ids(a.max_len), mask(a.max_len);
+	for (const std::string &text : tokenize_inputs(a)) {
+		tokenize_text(blob, (const uint8_t *)text.data(), text.size(), a.max_len, ids.data(),
+			      mask.data());
+		size_t n = (size_t)std::count(mask.begin(), mask.end(), 1);
+		if (a.json) {
+			std::cout << json{{"ids", ids}, {"mask", mask}}.dump() << "\n";
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			std::cout << (i ? " " : "") << ids[i];
+		std::cout << "\n";
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 // errors are thrown as kinfer::Error.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,14 @@ int cmd_show(const std::string &name, bool json);
 int cmd_unload(const std::string &name);
 int cmd_ops(bool json);
 int cmd_dump(const std::string &name, const std::string &weight, bool json);
+
+struct TokenizeArgs {
+	std::string vocab;			// vocab.txt or tokenizer.json
+	std::vector<std::string> texts;		// none: --records, or stdin
+	std::string records;			// file of (u32 LE length, bytes) records
+	uint32_t max_len = 128;
+	bool json = false;
+};
+int cmd_tokenize(const TokenizeArgs &a);
 
 } // namespace kinfer

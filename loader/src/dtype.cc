@@ -14,6 +14,7 @@ size_t dtype_size(DType t)
 	case DType::i64:
 		return 8;
 	case DType::boolean:
+	case DType::u8:
 		return 1;
 	default:
 		return 0;
@@ -31,6 +32,8 @@ std::string dtype_str(DType t)
 		return "int64";
 	case DType::boolean:
 		return "bool";
+	case DType::u8:
+		return "uint8";
 	default:
 		return "none";
 	}
@@ -47,6 +50,8 @@ DType dtype_from_onnx(int32_t onnx_type)
 		return DType::i64;
 	case onnx::TensorProto::BOOL:
 		return DType::boolean;
+	case onnx::TensorProto::UINT8:
+		return DType::u8;
 	default:
 		return DType::none;
 	}
@@ -63,6 +68,8 @@ int32_t dtype_to_onnx(DType t)
 		return onnx::TensorProto::INT64;
 	case DType::boolean:
 		return onnx::TensorProto::BOOL;
+	case DType::u8:
+		return onnx::TensorProto::UINT8;
 	default:
 		return onnx::TensorProto::UNDEFINED;
 	}
@@ -79,6 +86,8 @@ double HostTensor::get(uint64_t i) const
 		return (double)as<int64_t>()[i];
 	case DType::boolean:
 		return data[i] ? 1.0 : 0.0;
+	case DType::u8:
+		return data[i];
 	default:
 		return 0.0;
 	}
@@ -95,6 +104,8 @@ int64_t HostTensor::get_int(uint64_t i) const
 		return as<int64_t>()[i];
 	case DType::boolean:
 		return data[i] ? 1 : 0;
+	case DType::u8:
+		return data[i];
 	default:
 		return 0;
 	}

@@ -20,11 +20,12 @@ enum class DType : uint8_t {
 	i32 = KINFER_DTYPE_INT32,
 	i64 = KINFER_DTYPE_INT64,
 	boolean = KINFER_DTYPE_BOOL,
+	u8 = KINFER_DTYPE_UINT8,	// text bytes
 };
 
 // Bytes per element (0 for none).
 size_t dtype_size(DType t);
-// "float32", "int32", "int64", "bool".
+// "float32", "int32", "int64", "bool", "uint8".
 std::string dtype_str(DType t);
 // The kinfer dtype of an ONNX TensorProto data type, or none.
 DType dtype_from_onnx(int32_t onnx_type);

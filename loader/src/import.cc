@@ -135,7 +135,7 @@ struct Importer {
 			if (val.dtype == DType::none)
 				fail("graph input '" + v.name() + "' has data type " +
 				     dtype_name(v.type().tensor_type().elem_type()) +
-				     "; kinfer supports float32, int32, int64 and bool");
+				     "; kinfer supports float32, int32, int64, bool and uint8 (text)");
 			val.shape = input_shape(v);
 			if (shape_numel(val.shape) == 0)
 				fail("graph input '" + v.name() + "' with shape " + shape_str(val.shape) +

@@ -185,6 +185,10 @@ Decoded decode_tensor(const onnx::TensorProto &t, bool double_to_float)
 			for (uint8_t &b : h.data)
 				b = b != 0;
 		break;
+	case onnx::TensorProto::UINT8:
+		h.dtype = DType::u8;
+		raw ? decode_raw(t, n, 1, h, d.error) : decode_typed<uint8_t>(t, t.int32_data(), n, h, d.error);
+		break;
 	case onnx::TensorProto::DOUBLE:
 		if (double_to_float) {
 			HostTensor dbl;
@@ -200,7 +204,7 @@ Decoded decode_tensor(const onnx::TensorProto &t, bool double_to_float)
 		/* fall through */
 	default:
 		d.error = "has data type " + dtype_name(t.data_type()) +
-			  "; kinfer supports float32, int32, int64 and bool";
+			  "; kinfer supports float32, int32, int64, bool and uint8";
 	}
 	if (!d.error.empty())
 		h.data.clear();

@@ -153,6 +153,8 @@ DType npy_dtype(const std::string &descr)
 		return DType::i64;
 	if (descr == "|b1")
 		return DType::boolean;
+	if (descr == "|u1")
+		return DType::u8;
 	return DType::none;
 }
 
@@ -165,6 +167,8 @@ std::string npy_descr(DType t)
 		return "<i8";
 	case DType::boolean:
 		return "|b1";
+	case DType::u8:
+		return "|u1";
 	default:
 		return "<f4";
 	}
@@ -201,7 +205,7 @@ Tensor parse_npy(const std::string &bytes, const std::string &file)
 	size_t item = h.descr == "<f8" ? 8 : dtype_size(type);
 	if (type == DType::none)
 		throw InputError(file + ": dtype '" + h.descr + "' is not supported (use '<f4', '<f8', "
-				 "'<i4', '<i8' or '|b1')");
+				 "'<i4', '<i8', '|b1' or '|u1')");
 	if (h.fortran)
 		throw InputError(file + ": Fortran-order arrays are not supported (save in C order)");
 	uint64_t n = h.shape.empty() ? 1 : shape_numel(h.shape);

@@ -321,7 +321,7 @@ DType cast_target(const NodeAttrs &c, const Graph &g, const Node &n)
 		return g.value(n.in[1]).dtype;
 	int64_t to = c.attr_int("to", 0);
 	DType t = dtype_from_onnx((int32_t)to);
-	if (t == DType::none)
+	if (t == DType::none || t == DType::u8)
 		c.fail("casting to data type " + dtype_name((int32_t)to) + " is not supported (kinfer supports "
 		       "float32, int32, int64 and bool)");
 	return t;

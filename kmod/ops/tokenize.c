@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TOKENIZE: text to BERT token ids, as HuggingFace tokenizers makes them
+ * (kmod/text/tokenizer.h).  No FPU.
+ *
+ *	t[0] text uint8 [B, N] or [N] (arena or bound), t[1] the vocabulary,
+ *	uint8 (bound: struct kinfer_vocab ...) -> t[2] ids int32 [B, L],
+ *	t[3] mask int32 [B, L], t[4] scratch uint8 (>= sizeof(struct
+ *	kinfer_tok), 8-byte aligned), all three in the arena
+ *
+ * Each row of text is the bytes of one text; shorter texts are padded
+ * with NUL bytes, which clean-up drops, so padding never changes the
+ * tokens.  ids = [CLS] tokens [SEP] [PAD]..., truncated to L as HF
+ * truncates; mask is 1 up to [SEP].  A unit is one chunk of one row, so
+ * a long text is tokenised over several sections: the tokenizer's state
+ * waits in the scratch tensor in between.  Units run in order, and
+ * every row's first unit starts it afresh.
+ */
+#include "ops/exec.h"
+
+static int check_shapes(const struct kinfer_view *text,
+			const struct kinfer_view *ids,
+			const struct kinfer_view *mask,
+			const struct kinfer_view *state)
+{
+	uint64_t rows = text->rank == 2 ? text->dims[0] : 1;
+
+	if (text->dtype != KINFER_DTYPE_UINT8 || !text->rank ||
+	    text->rank > 2 || ids->dtype != KINFER_DTYPE_INT32 ||
+	    !kinfer_same_shape(ids, mask) || mask->dtype != KINFER_DTYPE_INT32)
+		return -EINVAL;
+	if (ids->rank != 2 || ids->dims[0] != rows || ids->dims[1] < 2)
+		return -EINVAL;
+	if (state->dtype != KINFER_DTYPE_UINT8 ||
+	    state->bytes < sizeof(struct kinfer_tok) ||
+	    (uintptr_t)state->data % 8)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * kinfer_prepare_tokenize() - check a TOKENIZE node and its vocabulary
+ * @ex: the node, its tensors checked against their buffers
+ *
+ * Return: 0, -EINVAL for wrong arity, dtypes, shapes or a vocabulary
+ * whose header does not check, -E2BIG when one byte of text could cost
+ * more work than a section holds.
+ */
+int kinfer_prepare_tokenize(struct kinfer_exec *ex)
+{
+	const struct kinfer_view *text = kinfer_in(ex, 0);
+	const struct kinfer_view *vocab = kinfer_in(ex, 1);
+	struct kinfer_tokenize_plan *p = &ex->s.tokenize;
+	uint64_t per_byte;
+	int ret;
+
+	ret = kinfer_check_arity(ex, 2, 2, 3, 3);
+	if (ret)
+		return ret;
+	ret = check_shapes(text, kinfer_out(ex, 0), kinfer_out(ex, 1),
+			   kinfer_out(ex, 2));
+	if (ret)
+		return ret;
+	if (vocab->dtype != KINFER_DTYPE_UINT8 ||
+	    vocab->buf == KINFER_BUF_ARENA)
+		return -EINVAL;
+	ret = kinfer_vocab_check(&p->vocab, vocab->data, vocab->bytes);
+	if (ret)
+		return ret;
+	per_byte = kinfer_tok_work_per_byte(&p->vocab);
+	if (per_byte > KINFER_FPU_CHUNK)
+		return -E2BIG;
+	p->rows = text->rank == 2 ? text->dims[0] : 1;
+	p->row_bytes = text->dims[text->rank - 1];
+	p->len = kinfer_out(ex, 0)->dims[1];
+	p->chunk = kinfer_min_u64(p->row_bytes, KINFER_FPU_CHUNK / per_byte);
+	p->chunks = (p->row_bytes + p->chunk - 1) / p->chunk;
+	ex->fpu = false;
+	/* + 1 chunk per row: finishing flushes the last word. */
+	return kinfer_plan_units(ex, p->rows * p->chunks,
+				 p->chunk * per_byte + per_byte);
+}
+
+/**
+ * kinfer_eval_tokenize() - tokenise chunks [@begin, @end) of the rows
+ * @ex: the prepared node
+ * @begin: first unit
+ * @end: one past the last
+ *
+ * Return: 0.
+ */
+int kinfer_eval_tokenize(const struct kinfer_exec *ex, uint64_t begin,
+			 uint64_t end)
+{
+	const struct kinfer_tokenize_plan *p = &ex->s.tokenize;
+	struct kinfer_tok *t = (void *)ex->t[4].data;
+	uint64_t u;
+
+	for (u = begin; u < end; u++) {
+		uint64_t row = u / p->chunks, c = u % p->chunks;
+		uint64_t from = c * p->chunk;
+		uint64_t n = kinfer_min_u64(p->chunk, p->row_bytes - from);
+		int32_t *ids = (int32_t *)ex->t[2].data + row * p->len;
+		int32_t *mask = (int32_t *)ex->t[3].data + row * p->len;
+
+		if (!c)
+			kinfer_tok_start(t, p->len - 2);
+		kinfer_tok_feed(t, &p->vocab,
+				ex->t[0].data + row * p->row_bytes + from, n,
+				ids + 1);
+		if (c + 1 < p->chunks)
+			continue;
+		kinfer_tok_finish(t, &p->vocab, ids + 1);
+		kinfer_tok_layout(&p->vocab, t->n, ids, mask, p->len);
+	}
+	return 0;
+}
