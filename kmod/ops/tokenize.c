@@ -68,12 +68,13 @@ int kinfer_prepare_tokenize(struct kinfer_exec *ex)
 	if (ret)
 		return ret;
 	per_byte = kinfer_tok_work_per_byte(&p->vocab);
-	if (per_byte > KINFER_FPU_CHUNK)
+	if (2 * per_byte > KINFER_FPU_CHUNK)
 		return -E2BIG;
 	p->rows = text->rank == 2 ? text->dims[0] : 1;
 	p->row_bytes = text->dims[text->rank - 1];
 	p->len = kinfer_out(ex, 0)->dims[1];
-	p->chunk = kinfer_min_u64(p->row_bytes, KINFER_FPU_CHUNK / per_byte);
+	p->chunk = kinfer_min_u64(p->row_bytes,
+				  (KINFER_FPU_CHUNK - per_byte) / per_byte);
 	p->chunks = (p->row_bytes + p->chunk - 1) / p->chunk;
 	ex->fpu = false;
 	/* + 1 chunk per row: finishing flushes the last word. */

@@ -88,6 +88,28 @@ def test_bad_input_matches_hf(name: str, tmp_path: Path) -> None:
     assert tokenize(VOCAB_DIR / "vocab.txt", [text], tmp_path, 128) == [encode(text)]
 
 
+def test_model_node_in_reference_matches_hf(tmp_path: Path) -> None:
+    """The WordPieceTokenizer node through the compiled plan (TOKENIZE),
+    in batches with texts cut to N bytes, as the in-kernel test runs it."""
+    import numpy as np
+    import onnx
+
+    rows, nbytes, max_len = 250, 1024, 64
+    texts = [t[:nbytes] for t in corpus.corpus(1000, seed=7)]
+    model = tmp_path / "tok.onnx"
+    onnx.save(corpus.tokenizer_model(rows, nbytes, max_len), model)
+    encode = corpus.hf_tokenizer(VOCAB_DIR / "tokenizer.json", max_len)
+    for b in range(0, len(texts), rows):
+        batch = texts[b : b + rows]
+        np.save(tmp_path / "text.npy", corpus.text_batch(batch, nbytes))
+        r = run("run", "--reference", str(model), "-i", str(tmp_path / "text.npy"),
+                "-o", str(tmp_path / "ids.npy"), "-o", str(tmp_path / "mask.npy"))
+        assert r.returncode == 0, r.stderr
+        ids, mask = np.load(tmp_path / "ids.npy"), np.load(tmp_path / "mask.npy")
+        got = [ids[i, : mask[i].sum()].tolist() for i in range(rows)]
+        assert_same(batch, got, [encode(t) for t in batch])
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([KINFER, *args], capture_output=True, text=True, timeout=60)
 

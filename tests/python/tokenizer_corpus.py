@@ -5,11 +5,13 @@ Texts are bytes: most are UTF-8, some are not (HF sees what Python's
 ``bytes.decode("utf-8", "replace")`` makes of them, which is the decoding
 kinfer's tokenizer follows).  The generator is deterministic for a seed.
 
-    python tokenizer_corpus.py OUTDIR [--count N] [--max-len L]
+    python tokenizer_corpus.py OUTDIR [--count N] [--max-len L] [--rows B] [--bytes N]
 
-writes OUTDIR/texts.rec (records: u32 little-endian length, bytes) and
-OUTDIR/expected.json (HF's ids per text) for the in-kernel test, which
-cannot run HF in the VM.
+writes, for the in-kernel test (HF under the VM's emulation is slow),
+OUTDIR/model.onnx (a WordPieceTokenizer node: text uint8 [B, N] -> ids
+and mask int32 [B, L]), OUTDIR/text_<i>.npy (B texts each, cut to N
+bytes and NUL padded) and OUTDIR/expected.json (HF's ids of each cut
+text).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 ADMIN_WORDS = (
     "sudo systemctl restart nginx; curl -fsSL https://example.com/install.sh | sh; "
@@ -148,17 +151,60 @@ def write_records(path: Path, texts: Iterable[bytes]) -> None:
             f.write(t)
 
 
+def tokenizer_model(rows: int, nbytes: int, max_len: int, vocab: Path | None = None) -> Any:
+    """An ONNX model of one ai.kinfer.WordPieceTokenizer node."""
+    from onnx import TensorProto, helper
+
+    vocab = vocab or minilm_dir() / "tokenizer.json"
+    attr = "tokenizer_json" if vocab.suffix == ".json" else "vocab_txt"
+    node = helper.make_node(
+        "WordPieceTokenizer",
+        ["text"],
+        ["input_ids", "attention_mask"],
+        domain="ai.kinfer",
+        name="tokenizer",
+        max_length=max_len,
+        **{attr: vocab.read_bytes()},
+    )
+    out = [
+        helper.make_tensor_value_info(n, TensorProto.INT32, [rows, max_len])
+        for n in ("input_ids", "attention_mask")
+    ]
+    text = helper.make_tensor_value_info("text", TensorProto.UINT8, [rows, nbytes])
+    graph = helper.make_graph([node], "tokenizer", [text], out)
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("ai.kinfer", 1)]
+    return helper.make_model(graph, opset_imports=opsets)
+
+
+def text_batch(texts: list[bytes], nbytes: int) -> Any:
+    """uint8 [len(texts), nbytes]: each text cut to nbytes, NUL padded."""
+    import numpy as np
+
+    a = np.zeros((len(texts), nbytes), np.uint8)
+    for i, t in enumerate(texts):
+        a[i, : min(len(t), nbytes)] = np.frombuffer(t[:nbytes], np.uint8)
+    return a
+
+
 def main(argv: list[str]) -> int:
+    import numpy as np
+    import onnx
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("outdir", type=Path)
     p.add_argument("--count", type=int, default=5000)
-    p.add_argument("--max-len", type=int, default=128)
+    p.add_argument("--max-len", type=int, default=64)
+    p.add_argument("--rows", type=int, default=250)
+    p.add_argument("--bytes", type=int, default=1024)
     a = p.parse_args(argv)
     a.outdir.mkdir(parents=True, exist_ok=True)
-    texts = corpus(a.count)
+    texts = [t[: a.bytes] for t in corpus(a.count)]
+    texts += [b""] * (-len(texts) % a.rows)
+    onnx.save(tokenizer_model(a.rows, a.bytes, a.max_len), a.outdir / "model.onnx")
+    for i in range(0, len(texts), a.rows):
+        np.save(a.outdir / f"text_{i // a.rows}.npy", text_batch(texts[i : i + a.rows], a.bytes))
     encode = hf_tokenizer(minilm_dir() / "tokenizer.json", a.max_len)
-    write_records(a.outdir / "texts.rec", texts)
-    expected = {"max_len": a.max_len, "ids": [encode(t) for t in texts]}
+    expected = {"max_len": a.max_len, "rows": a.rows, "ids": [encode(t) for t in texts]}
     (a.outdir / "expected.json").write_text(json.dumps(expected))
     return 0
 

@@ -11,7 +11,8 @@ GEN="$ROOT/.venv/bin/kinfer-models"
 mkdir -p "$OUT"
 
 stamp="$OUT/.stamp"
-want=$(cat "$0" $(find "$ROOT/models/src" "$ROOT/tests/models" -name '*.py' | sort) |
+want=$(cat "$0" $(find "$ROOT/models/src" "$ROOT/tests/models" -name '*.py' | sort) \
+	"$ROOT/tests/python/tokenizer_corpus.py" "$ROOT/models/requirements.txt" |
 	sha256sum | cut -d' ' -f1)
 [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && exit 0
 
@@ -32,4 +33,7 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 # encoder) with ONNX Runtime's outputs.
 "$ROOT/.venv/bin/python" "$ROOT/tests/models/real_models.py" "$OUT/real" --samples 3 --skip minilm_shaped
 "$ROOT/.venv/bin/python" "$ROOT/tests/models/real_models.py" "$OUT/real" --samples 1 --only minilm_shaped
+# The tokenizer corpus in batches, with HF tokenizers' ids of each text.
+"$ROOT/.venv/bin/python" "$ROOT/tests/python/tokenizer_corpus.py" "$OUT/tokenizer" \
+	--count 5000 --rows 250 --bytes 1024 --max-len 64
 echo "$want" > "$stamp"

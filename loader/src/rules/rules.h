@@ -78,6 +78,9 @@ KINFER_RULE(conv_transpose)
 KINFER_RULE(pool)
 void infer_conv_fused(NodeCtx &c);
 
+// text.cc: ai.kinfer.WordPieceTokenizer (kernel op TOKENIZE)
+KINFER_RULE(wordpiece)
+
 // reduce.cc: Reduce* (kernel op rule.kop), GlobalAveragePool and
 // GlobalMaxPool (REDUCE_MEAN, REDUCE_MAX), ArgMax and ArgMin (rule.kop)
 KINFER_RULE(reduce)

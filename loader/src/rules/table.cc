@@ -171,16 +171,29 @@ const OnnxRule kInternal[] = {
 	 infer_conv_fused, lower_conv_transpose},
 };
 
+// kinfer's own operators for model files (domain "ai.kinfer", docs/nlp.md).
+const OnnxRule kCustom[] = {
+	{"WordPieceTokenizer", "max_length,tokenizer_json,vocab_txt", infer_wordpiece, lower_wordpiece},
+};
+
+template <size_t N>
+const OnnxRule *find_in(const OnnxRule (&rules)[N], const std::string &op)
+{
+	auto it = std::find_if(std::begin(rules), std::end(rules), [&](const OnnxRule &r) { return op == r.op; });
+	return it == std::end(rules) ? nullptr : it;
+}
+
 } // namespace
 
 const OnnxRule *find_rule(const Node &n)
 {
-	const OnnxRule *begin = n.domain.empty() ? std::begin(kRules) : std::begin(kInternal);
-	const OnnxRule *end = n.domain.empty() ? std::end(kRules) : std::end(kInternal);
-	if (!n.domain.empty() && n.domain != "kinfer")
-		return nullptr;
-	auto it = std::find_if(begin, end, [&](const OnnxRule &r) { return n.op == r.op; });
-	return it == end ? nullptr : it;
+	if (n.domain.empty())
+		return find_in(kRules, n.op);
+	if (n.domain == "kinfer")
+		return find_in(kInternal, n.op);
+	if (n.domain == "ai.kinfer")
+		return find_in(kCustom, n.op);
+	return nullptr;
 }
 
 std::vector<std::string> supported_op_list()
