@@ -29,7 +29,13 @@ __all__ = ["KernelError", "Port", "Runtime", "loaded", "runtime"]
 
 PIN_ROOT = Path("/sys/fs/bpf/kinfer")
 _ERR_LEN = 4096
-_DTYPES = {"float32": np.float32, "int32": np.int32, "int64": np.int64, "bool": np.bool_}
+_DTYPES = {
+    "float32": np.float32,
+    "int32": np.int32,
+    "int64": np.int64,
+    "bool": np.bool_,
+    "uint8": np.uint8,
+}
 
 
 @dataclass(frozen=True)
