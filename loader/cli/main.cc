@@ -23,12 +23,13 @@ const char *kShapes =
 	"fix a graph input's dynamic dimensions: NAME=D0,D1,... (repeatable)";
 
 int dispatch(CLI::App &app, const std::string &file, const std::string &name, bool json,
-	     const RunArgs &run, const std::string &share, const TokenizeArgs &tok)
+	     const RunArgs &run, const std::string &share, const TokenizeArgs &tok,
+	     const std::string &attach)
 {
 	if (app.got_subcommand("tokenize"))
 		return cmd_tokenize(tok);
 	if (app.got_subcommand("load"))
-		return cmd_load(file, name, run.shapes, share);
+		return cmd_load(file, name, run.shapes, share, attach);
 	if (app.got_subcommand("swap"))
 		return cmd_swap(file, name, share);
 	if (app.got_subcommand("run"))
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
 {
 	CLI::App app{"kinfer: run neural networks inside the Linux kernel (eBPF + kinfer.ko)"};
 	app.require_subcommand(1, 1);
-	std::string file, name, share;
+	std::string file, name, share, attach;
 	bool json = false;
 	RunArgs run;
 
@@ -65,6 +66,9 @@ int main(int argc, char **argv)
 	load->add_option("--share-weights", share,
 			 "reuse the weight maps of this loaded model where they hold the same "
 			 "bytes under the same name (another method of the same module)");
+	load->add_option("--attach", attach,
+			 "PINNED_PROG[:FUNC]: a text pipeline replaces that BPF program's global "
+			 "function (default kinfer_pipeline_call, see uapi/kinfer_call.h)");
 
 	auto *swap = app.add_subcommand("swap", "replace a loaded model by a new version of it "
 						"(same inputs and outputs) atomically: each run "
@@ -132,7 +136,7 @@ int main(int argc, char **argv)
 	}
 
 	try {
-		return dispatch(app, file, name, json, run, share, tok);
+		return dispatch(app, file, name, json, run, share, tok, attach);
 	} catch (const Error &e) {
 		fprintf(stderr, "kinfer: %s\n", printable(e.what()).c_str());
 		return (int)e.code();

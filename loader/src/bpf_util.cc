@@ -30,12 +30,12 @@ void Fd::reset()
 	fd_ = -1;
 }
 
-namespace {
-
 std::string sys_error(const std::string &what, int err)
 {
 	return what + ": " + errno_name(err);
 }
+
+namespace {
 
 // The fd of the kernel BTF object named `module`.
 Fd module_btf_fd(const char *module)
@@ -182,11 +182,21 @@ static std::string log_tail(const std::string &log, size_t lines)
 }
 
 Fd prog_load(bpf_prog_type type, const std::string &name, const std::vector<bpf_insn> &insns,
-	     const std::vector<int> &fd_array, uint32_t prog_flags)
+	     const std::vector<int> &fd_array, uint32_t prog_flags, const ProgTarget *target)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
 	opts.prog_flags = prog_flags;
 	opts.fd_array = fd_array.data();
+	bpf_func_info func{};
+	if (target) {
+		func.type_id = target->func_type_id;
+		opts.prog_btf_fd = (uint32_t)target->btf_fd;
+		opts.func_info = &func;
+		opts.func_info_cnt = 1;
+		opts.func_info_rec_size = sizeof(func);
+		opts.attach_prog_fd = (uint32_t)target->target_fd;
+		opts.attach_btf_id = target->target_btf_id;
+	}
 	int fd = bpf_prog_load(type, name.c_str(), "GPL", insns.data(), insns.size(), &opts);
 	if (fd >= 0)
 		return Fd(fd);
@@ -284,6 +294,7 @@ ProgInfo prog_info(int fd)
 	if (int err = bpf_obj_get_info_by_fd(fd, &info, &len))
 		throw KernelError(sys_error("cannot query program", -err));
 	r.id = info.id;
+	r.btf_id = info.btf_id;
 	r.xlated_insns = info.xlated_prog_len / sizeof(bpf_insn);
 	r.jited_bytes = info.jited_prog_len;
 	r.run_cnt = info.run_cnt;

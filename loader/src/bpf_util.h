@@ -92,9 +92,20 @@ Fd map_create_array(const std::string &name, uint32_t value_size, uint32_t max_e
 // Write key 0 (the whole value), then optionally freeze the map.
 void map_fill(int fd, const void *value, const std::string &what, bool freeze);
 
+// What a program replacing a function of another needs (BPF_PROG_TYPE_EXT).
+struct ProgTarget {
+	int btf_fd = -1;		// BTF of the program itself
+	uint32_t func_type_id = 0;	// its one FUNC in that BTF
+	int target_fd = -1;		// the program whose function it replaces
+	uint32_t target_btf_id = 0;	// that function, in the target's BTF
+};
+
 // Load a program; on failure the KernelError carries the verifier log tail.
 Fd prog_load(bpf_prog_type type, const std::string &name, const std::vector<bpf_insn> &insns,
-	     const std::vector<int> &fd_array, uint32_t prog_flags);
+	     const std::vector<int> &fd_array, uint32_t prog_flags, const ProgTarget *target = nullptr);
+
+// "what: EPERM (Operation not permitted)" for a positive or negative errno.
+std::string sys_error(const std::string &what, int err);
 
 void obj_pin(int fd, const std::string &path);
 Fd obj_get(const std::string &path);
@@ -110,7 +121,7 @@ bool path_exists(const std::string &path);
 int possible_cpus();
 
 struct ProgInfo {
-	uint32_t id = 0, xlated_insns = 0, jited_bytes = 0;
+	uint32_t id = 0, xlated_insns = 0, jited_bytes = 0, btf_id = 0;
 	uint64_t run_cnt = 0, run_time_ns = 0;
 	std::string name;
 };

@@ -136,7 +136,7 @@ ShapeOverrides parse_shapes(const std::vector<std::string> &specs)
 } // namespace
 
 int cmd_load(const std::string &file, const std::string &name, const std::vector<std::string> &shapes,
-	     const std::string &share_weights_from)
+	     const std::string &share_weights_from, const std::string &attach)
 {
 	check_model_name(name);
 	if (!share_weights_from.empty())
@@ -144,6 +144,7 @@ int cmd_load(const std::string &file, const std::string &name, const std::vector
 	Compiled c = compile_model(file, name, parse_shapes(shapes));
 	LoadOptions opts;
 	opts.share_weights_from = share_weights_from;
+	opts.attach = attach;
 	LoadResult r = load_model(c, opts);
 	std::cout << "loaded model '" << name << "' (id " << r.model_id << "): prog id " << r.prog_id
 		  << ", " << c.lowered.ops.size() << " nodes, " << r.insns << " insns, arena "

@@ -17,7 +17,8 @@ struct RunArgs {
 };
 
 int cmd_load(const std::string &file, const std::string &name,
-	     const std::vector<std::string> &shapes, const std::string &share_weights_from = "");
+	     const std::vector<std::string> &shapes, const std::string &share_weights_from = "",
+	     const std::string &attach = "");
 int cmd_swap(const std::string &file, const std::string &name,
 	     const std::string &share_weights_from = "");
 int cmd_run(const RunArgs &a);

@@ -5,6 +5,7 @@
 #include "ops.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cerrno>
 #include <climits>
 #include <set>
@@ -108,8 +109,28 @@ void emit_binds(Asm &a, const Plan &p, const EmitEnv &env, const LOp &op)
 // Bound on the distance from an error jump to its fail block.
 constexpr size_t kFailSpan = 30000;
 
+// How a program returns r0: plainly, or (kinfer_pipeline_call) after
+// storing it and, on success, the label and score into the call struct.
+struct Ret {
+	const CallLayout *call = nullptr;
+
+	void emit(Asm &a) const
+	{
+		if (call) {
+			// r6: the call struct, r7: its io
+			a.stx_w(R6, offsetof(kinfer_call, err), R0);
+			a.jmp_imm(BPF_JNE, R0, 0, 4);
+			a.ldx_w(R1, R7, (int16_t)call->label_off);
+			a.stx_w(R6, offsetof(kinfer_call, label), R1);
+			a.ldx_w(R1, R7, (int16_t)call->score_off);
+			a.stx_w(R6, offsetof(kinfer_call, score), R1);
+		}
+		a.exit();
+	}
+};
+
 // fail: r9 = r0; release(r8); return r9.  Patches `jumps` to land here.
-void emit_fail_block(Asm &a, const EmitEnv &env, std::vector<size_t> &jumps)
+void emit_fail_block(Asm &a, const EmitEnv &env, const Ret &ret, std::vector<size_t> &jumps)
 {
 	size_t fail = a.v.size();
 	for (size_t j : jumps)
@@ -119,7 +140,48 @@ void emit_fail_block(Asm &a, const EmitEnv &env, std::vector<size_t> &jumps)
 	a.mov(R1, R8);
 	a.call_kfunc(env, kKfuncRelease);
 	a.mov(R0, R9);
-	a.exit();
+	ret.emit(a);
+}
+
+std::vector<bpf_insn> core(const Lowered &l, const Plan &p, const EmitEnv &env, const char *acquire,
+			   const Ret &ret)
+{
+	Asm a;
+	a.st_w(R10, kStatusSlot, 0);
+	a.ld_map(R1, BPF_PSEUDO_MAP_VALUE, env.config_fd, 0);
+	a.mov_imm(R2, plan_config_bytes(p));
+	a.mov(R3, R10);
+	a.add_imm(R3, kStatusSlot);
+	a.call_kfunc(env, acquire);
+	size_t acquired = a.jmp_imm(BPF_JNE, R0, 0, 0);
+	a.ldx_w(R0, R10, kStatusSlot);
+	a.sext32(R0);
+	ret.emit(a);
+	a.v[acquired].off = (int16_t)(a.v.size() - acquired - 1);
+	a.mov(R8, R0);
+
+	// Each node's error jump goes forward to a shared fail block.  Jump
+	// offsets are 16 bits, so very long programs get a fail block every
+	// kFailSpan instructions, jumped over by the straight-line path.
+	std::vector<size_t> to_fail;
+	for (const LOp &op : l.ops) {
+		if (!to_fail.empty() && a.v.size() - to_fail.front() > kFailSpan) {
+			size_t over = a.v.size();
+			a.v.push_back(insn(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+			emit_fail_block(a, env, ret, to_fail);
+			a.v[over].off = (int16_t)(a.v.size() - over - 1);
+		}
+		emit_binds(a, p, env, op);
+		a.mov(R1, R8);
+		a.call_kfunc(env, op_kfunc(op.op));
+		to_fail.push_back(a.jmp_imm(BPF_JNE, R0, 0, 0));
+	}
+	a.mov(R1, R8);
+	a.call_kfunc(env, kKfuncRelease);
+	a.mov_imm(R0, 0);
+	ret.emit(a);
+	emit_fail_block(a, env, ret, to_fail);
+	return a.v;
 }
 
 } // namespace
@@ -141,40 +203,7 @@ std::vector<bpf_insn> emit_syscall_prologue(const EmitEnv &env)
 
 std::vector<bpf_insn> emit_core(const Lowered &l, const Plan &p, const EmitEnv &env)
 {
-	Asm a;
-	a.st_w(R10, kStatusSlot, 0);
-	a.ld_map(R1, BPF_PSEUDO_MAP_VALUE, env.config_fd, 0);
-	a.mov_imm(R2, plan_config_bytes(p));
-	a.mov(R3, R10);
-	a.add_imm(R3, kStatusSlot);
-	a.call_kfunc(env, kKfuncAcquire);
-	a.jmp_imm(BPF_JNE, R0, 0, 4);
-	a.ldx_w(R0, R10, kStatusSlot);
-	a.sext32(R0);
-	a.exit();
-	a.mov(R8, R0);
-
-	// Each node's error jump goes forward to a shared fail block.  Jump
-	// offsets are 16 bits, so very long programs get a fail block every
-	// kFailSpan instructions, jumped over by the straight-line path.
-	std::vector<size_t> to_fail;
-	for (const LOp &op : l.ops) {
-		if (!to_fail.empty() && a.v.size() - to_fail.front() > kFailSpan) {
-			size_t over = a.v.size();
-			a.v.push_back(insn(BPF_JMP | BPF_JA, 0, 0, 0, 0));
-			emit_fail_block(a, env, to_fail);
-			a.v[over].off = (int16_t)(a.v.size() - over - 1);
-		}
-		emit_binds(a, p, env, op);
-		a.mov(R1, R8);
-		a.call_kfunc(env, op_kfunc(op.op));
-		to_fail.push_back(a.jmp_imm(BPF_JNE, R0, 0, 0));
-	}
-	a.mov(R1, R8);
-	a.call_kfunc(env, kKfuncRelease);
-	a.ret_imm(0);
-	emit_fail_block(a, env, to_fail);
-	return a.v;
+	return core(l, p, env, kKfuncAcquire, Ret{});
 }
 
 std::vector<bpf_insn> emit_syscall_program(const Lowered &l, const Plan &p, const EmitEnv &env)
@@ -183,6 +212,20 @@ std::vector<bpf_insn> emit_syscall_program(const Lowered &l, const Plan &p, cons
 	std::vector<bpf_insn> core = emit_core(l, p, env);
 	prog.insert(prog.end(), core.begin(), core.end());
 	return prog;
+}
+
+std::vector<bpf_insn> emit_call_program(const Lowered &l, const Plan &p, const EmitEnv &env,
+				       const CallLayout &call)
+{
+	Asm a;
+	a.jmp_imm(BPF_JNE, R1, 0, 2);
+	a.ret_imm(-EINVAL);
+	a.mov(R6, R1);
+	a.mov(R7, R1);
+	a.add_imm(R7, offsetof(kinfer_call, io));
+	std::vector<bpf_insn> c = core(l, p, env, kKfuncAcquireAtomic, Ret{&call});
+	a.v.insert(a.v.end(), c.begin(), c.end());
+	return a.v;
 }
 
 } // namespace kinfer

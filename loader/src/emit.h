@@ -19,8 +19,9 @@
 // fail:
 //	r9 = r0; r1 = r8; call kinfer_ctx_release; return r9
 //
-// Registers: r7 io slot, r8 context (a verifier-tracked reference),
-// r9 error code; all callee-saved across calls.  A failed bind is recorded
+// Registers: r6 the call struct (kinfer_pipeline_call only), r7 io slot,
+// r8 context (a verifier-tracked reference), r9 error code; all
+// callee-saved across calls.  A failed bind is recorded
 // in the context and makes the node's op kfunc return -ECANCELED, so only
 // op kfuncs' results are tested.
 #pragma once
@@ -29,6 +30,7 @@
 #include "plan.h"
 
 #include <linux/bpf.h>
+#include <uapi/kinfer_call.h>
 
 #include <cstdint>
 #include <map>
@@ -58,5 +60,25 @@ std::vector<bpf_insn> emit_syscall_prologue(const EmitEnv &env);
 
 // Prologue + core.
 std::vector<bpf_insn> emit_syscall_program(const Lowered &l, const Plan &p, const EmitEnv &env);
+
+// Where a pipeline's outputs are in its io slot (uapi/kinfer_call.h).
+struct CallLayout {
+	uint32_t label_off = 0;		// int32 or int64 (little-endian: low word)
+	uint32_t score_off = 0;		// float32
+};
+
+// int kinfer_pipeline_call(struct kinfer_call *call), to replace that
+// function of a BPF program (BPF_PROG_TYPE_EXT): r6 = call, r7 =
+// call->io as the io slot, the core with the non-sleepable acquire, and
+// every return stores the status in call->err and, on success, the label
+// and score.
+//
+//	if r1 == 0: return -EINVAL
+//	r6 = r1; r7 = r1 + offsetof(io)
+//	<core>, each "return r0" being:
+//		call->err = r0; if r0 == 0: call->label, call->score = io[...]
+//		return r0
+std::vector<bpf_insn> emit_call_program(const Lowered &l, const Plan &p, const EmitEnv &env,
+					const CallLayout &call);
 
 } // namespace kinfer

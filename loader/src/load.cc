@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "load.h"
 
+#include "attach.h"
+
 #include "bpf_util.h"
 #include "emit.h"
 #include "error.h"
 #include "module.h"
+#include "ops.h"
 #include "runtime.h"
 
 #include <cerrno>
@@ -152,9 +155,17 @@ void check_limits(const Compiled &c)
 }
 
 // Create the maps (filled), load the program and pin them all under `pins`.
-LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const std::string &share_dir)
+LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const std::string &share_dir,
+		      const std::string &attach = "")
 {
-	ModuleBtf btf = resolve_kfuncs("kinfer", plan_kfuncs(c.lowered));
+	std::vector<std::string> kfuncs = plan_kfuncs(c.lowered);
+	std::optional<AttachSpec> call;
+	if (!attach.empty()) {
+		call = parse_attach(attach);
+		call_layout(c);		// before anything is created
+		kfuncs.push_back(kKfuncAcquireAtomic);
+	}
+	ModuleBtf btf = resolve_kfuncs("kinfer", kfuncs);
 	size_t shared = 0;
 	Maps maps = create_maps(c, model_id, meta_json(c, model_id), share_dir, &shared);
 
@@ -177,6 +188,10 @@ LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const 
 	pins.pin(maps.meta.get(), kMetaMap.role);
 	for (size_t w = 0; w < maps.weights.size(); w++)
 		pins.pin(maps.weights[w].get(), c.names[w].pin_rel);
+	if (call) {
+		Fd link = attach_call(c, env, btf.fd.get(), *call);
+		pins.pin(link.get(), kCallPin);
+	}
 
 	LoadResult r;
 	r.model_id = model_id;
@@ -226,7 +241,7 @@ LoadResult load_model(const Compiled &c, const LoadOptions &opts)
 		throw KernelError("a model named '" + c.model + "' is already registered with kinfer.ko "
 				  "(kinfer unload " + c.model + ")");
 	reg.emplace(c.model, c.plan.arena_bytes);
-	LoadResult r = build_into(pins, c, reg->id(), share_dir);
+	LoadResult r = build_into(pins, c, reg->id(), share_dir, opts.attach);
 	pins.commit();
 	reg->commit();
 	return r;
@@ -238,6 +253,11 @@ LoadResult swap_model(const Compiled &c, const LoadOptions &opts)
 	check_limits(c);
 	Fd swapping = lock_model(c.model, ".swap");	// one swap of a model at a time
 	std::string live = loaded_dir(c.model);
+	if (path_exists(live + "/" + kCallPin))
+		throw KernelError("model '" + c.model + "' is attached to a BPF program (" + live + "/" +
+				  kCallPin + "): unload and load it again instead of swapping");
+	if (!opts.attach.empty())
+		throw UsageError("swap keeps a model's attachments: --attach is for load");
 	nlohmann::json meta = read_meta(live);
 	check_same_interface(c, meta);
 	std::map<std::string, std::string> attrs = model_attributes(c.model);

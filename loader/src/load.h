@@ -22,6 +22,9 @@ struct LoadOptions {
 	// same pin path and the same bytes (the methods of one Flax module):
 	// one copy in kernel memory, and an update of it is seen by both.
 	std::string share_weights_from;
+	// PROG_PIN[:FUNC]: replace that BPF program's kinfer_pipeline_call with
+	// this pipeline (attach.h); the link is pinned as <name>/call.
+	std::string attach;
 };
 
 LoadResult load_model(const Compiled &c, const LoadOptions &opts = {});

@@ -39,6 +39,8 @@ constexpr OwnMap kConfigMap{"config", "cfg"};
 constexpr OwnMap kIoMap{"io", "io"};
 constexpr OwnMap kMetaMap{"meta", "meta"};
 constexpr const char *kProgPin = "prog";
+// The link of a pipeline attached to a BPF program's kinfer_pipeline_call.
+constexpr const char *kCallPin = "call";
 
 // Kernel name of a model's own map: "<prefix>.<model>", cut to
 // kObjNameMax, so `bpftool map show` tells two models' maps apart.

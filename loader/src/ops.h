@@ -30,6 +30,7 @@ std::vector<KernelOp> kernel_ops();
 
 // The kfuncs every program calls besides the op kfuncs.
 constexpr const char *kKfuncAcquire = "kinfer_ctx_acquire_sleepable";
+constexpr const char *kKfuncAcquireAtomic = "kinfer_ctx_acquire";
 constexpr const char *kKfuncRelease = "kinfer_ctx_release";
 constexpr const char *kKfuncBind = "kinfer_bind";
 

@@ -12,7 +12,8 @@ mkdir -p "$OUT"
 
 stamp="$OUT/.stamp"
 want=$(cat "$0" $(find "$ROOT/models/src" "$ROOT/tests/models" -name '*.py' | sort) \
-	"$ROOT/tests/python/tokenizer_corpus.py" "$ROOT/models/requirements.txt" |
+	"$ROOT/tests/python/tokenizer_corpus.py" "$ROOT/models/requirements.txt" \
+	"$ROOT/models/tests/data/minilm_golden.json" |
 	sha256sum | cut -d' ' -f1)
 [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && exit 0
 
@@ -36,4 +37,7 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 # The tokenizer corpus in batches, with HF tokenizers' ids of each text.
 "$ROOT/.venv/bin/python" "$ROOT/tests/python/tokenizer_corpus.py" "$OUT/tokenizer" \
 	--count 5000 --rows 250 --bytes 1024 --max-len 64
+# Text pipelines: the demo classifier with JAX's answers, MiniLM with
+# sentence-transformers' embeddings.
+"$ROOT/.venv/bin/python" "$ROOT/tests/models/nlp_fixtures.py" "$OUT/nlp"
 echo "$want" > "$stamp"
