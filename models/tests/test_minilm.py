@@ -217,3 +217,38 @@ def test_kinfer_reference_matches_sentence_transformers(exported: dict[str, Any]
     (got,) = run_reference(exported["model"], exported["inputs"])
     _assert_cosines(got, exported["want"], exported["sentences"], "kinfer reference")
     assert_close(got, exported["jax"], rtol=1e-4)
+
+
+FULL_BATCH = 36  # 252 sentences in 7 runs
+FULL_LENGTH = 40  # the longest golden sentence has 39 ids
+FULL_BYTES = 512
+
+
+@pytest.mark.skipif(not KINFER_BIN.exists(), reason=f"{KINFER_BIN} is missing: make loader")
+def test_tokenizer_and_minilm_in_userspace_build_match_sentence_transformers(
+    golden: dict[str, Any], minilm: tuple[MiniLM, Any]
+) -> None:
+    """Every golden sentence as text through the kernel's code built for
+    userspace: the WordPiece tokenizer, then MiniLM (a similarity pipeline
+    whose prototypes are the identity, so its scores are the embedding)."""
+    from kinfer.nlp import compose, text_array
+
+    module, variables = minilm
+    ids = np.zeros((FULL_BATCH, FULL_LENGTH), np.int32)
+    model = kinfer.flax.export(module, variables, ids, ids.copy())
+    eye = np.eye(384, dtype=np.float32)
+    pipe = compose(model, minilm_dir() / "vocab.txt", kind="similarity", max_bytes=FULL_BYTES,
+                   prototypes=eye)  # fmt: skip
+    sentences = golden["sentences"]
+    assert len(sentences) >= 200
+    got = []
+    for b in range(0, len(sentences), FULL_BATCH):
+        batch = sentences[b : b + FULL_BATCH]
+        batch += [""] * (FULL_BATCH - len(batch))
+        outputs = run_reference(pipe, text_array(batch, FULL_BYTES))
+        got.append(outputs[2])  # label, score, scores
+    emb = np.concatenate(got)[: len(sentences)]
+    want = np.asarray(golden["embeddings"], np.float32)
+    cos = np.sum(emb * want, axis=1) / (np.linalg.norm(emb, axis=1) * np.linalg.norm(want, axis=1))
+    assert cos.min() >= 0.9999, (float(cos.min()), sentences[int(cos.argmin())])
+    print(f"{len(sentences)} sentences: min cosine {cos.min():.9f}")
