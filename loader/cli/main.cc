@@ -5,6 +5,7 @@
 // Exit codes: 0 ok, 1 runtime/kernel error, 2 usage, 3 invalid model or input.
 #include "commands.h"
 #include "error.h"
+#include "pipeline.h"
 
 #include <CLI/CLI.hpp>
 
@@ -28,6 +29,10 @@ int dispatch(CLI::App &app, const std::string &file, const std::string &name, bo
 {
 	if (app.got_subcommand("tokenize"))
 		return cmd_tokenize(tok);
+	if (app.got_subcommand("pipeline"))
+		return cmd_pipeline_load(file, name, attach);
+	if (app.got_subcommand("classify"))
+		return cmd_classify(name, tok.texts, json);
 	if (app.got_subcommand("load"))
 		return cmd_load(file, name, run.shapes, share, attach);
 	if (app.got_subcommand("swap"))
@@ -127,6 +132,19 @@ int main(int argc, char **argv)
 			     "file of texts as records: a 32-bit little-endian byte count, then the bytes");
 	tokenize->add_option("--max-len", tok.max_len, "sequence length with [CLS] and [SEP] (default 128)");
 	tokenize->add_flag("--json", tok.json, "one JSON object per text: ids and mask, padded");
+
+	auto *pipeline = app.add_subcommand("pipeline", "text pipelines (tokenizer, model, labels)");
+	pipeline->require_subcommand(1, 1);
+	auto *pload = pipeline->add_subcommand("load", "load a pipeline from its manifest "
+						       "(pipeline.json, as kinfer.nlp writes it)");
+	pload->add_option("manifest", file, "pipeline.json")->required();
+	pload->add_option("-n,--name", name, "model name (default: the manifest's name)");
+	pload->add_option("--attach", attach, "PINNED_PROG[:FUNC], as for load");
+
+	auto *classify = app.add_subcommand("classify", "label and score of texts by a loaded pipeline");
+	classify->add_option("name", name, "pipeline name")->required();
+	classify->add_option("text", tok.texts, "texts (each cut to the pipeline's max_bytes)")->required();
+	classify->add_flag("--json", json, "one JSON object per text");
 
 	try {
 		app.parse(argc, argv);

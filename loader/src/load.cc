@@ -128,9 +128,11 @@ Maps create_maps(const Compiled &c, uint32_t model_id, const std::string &meta,
 	return m;
 }
 
-std::string meta_json(const Compiled &c, uint32_t model_id)
+std::string meta_json(const Compiled &c, uint32_t model_id, const nlohmann::json &pipeline)
 {
 	nlohmann::json m = make_manifest(c);
+	if (!pipeline.is_null())
+		m["pipeline"] = pipeline;
 	m["model_id"] = model_id;
 	m["loaded_at"] = (uint64_t)time(nullptr);
 	for (auto &mp : m["maps"])
@@ -156,8 +158,9 @@ void check_limits(const Compiled &c)
 
 // Create the maps (filled), load the program and pin them all under `pins`.
 LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const std::string &share_dir,
-		      const std::string &attach = "")
+		      const LoadOptions &opts)
 {
+	const std::string &attach = opts.attach;
 	std::vector<std::string> kfuncs = plan_kfuncs(c.lowered);
 	std::optional<AttachSpec> call;
 	if (!attach.empty()) {
@@ -167,7 +170,7 @@ LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const 
 	}
 	ModuleBtf btf = resolve_kfuncs("kinfer", kfuncs);
 	size_t shared = 0;
-	Maps maps = create_maps(c, model_id, meta_json(c, model_id), share_dir, &shared);
+	Maps maps = create_maps(c, model_id, meta_json(c, model_id, opts.pipeline), share_dir, &shared);
 
 	EmitEnv env;
 	env.config_fd = maps.config.get();
@@ -241,7 +244,7 @@ LoadResult load_model(const Compiled &c, const LoadOptions &opts)
 		throw KernelError("a model named '" + c.model + "' is already registered with kinfer.ko "
 				  "(kinfer unload " + c.model + ")");
 	reg.emplace(c.model, c.plan.arena_bytes);
-	LoadResult r = build_into(pins, c, reg->id(), share_dir, opts.attach);
+	LoadResult r = build_into(pins, c, reg->id(), share_dir, opts);
 	pins.commit();
 	reg->commit();
 	return r;
@@ -280,7 +283,10 @@ LoadResult swap_model(const Compiled &c, const LoadOptions &opts)
 		remove_tree(staging_dir);
 	PinDir staging(staging_dir);
 	staging.create();
-	LoadResult r = build_into(staging, c, model_id, share_dir_of(opts));
+	LoadOptions keep = opts;
+	if (keep.pipeline.is_null() && meta.contains("pipeline"))
+		keep.pipeline = meta["pipeline"];
+	LoadResult r = build_into(staging, c, model_id, share_dir_of(opts), keep);
 	{
 		Fd lock = lock_model(c.model);
 		if (syscall(SYS_renameat2, AT_FDCWD, staging.path().c_str(), AT_FDCWD, live.c_str(),

@@ -6,6 +6,8 @@
 
 #include "compile.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 
 namespace kinfer {
@@ -25,6 +27,9 @@ struct LoadOptions {
 	// PROG_PIN[:FUNC]: replace that BPF program's kinfer_pipeline_call with
 	// this pipeline (attach.h); the link is pinned as <name>/call.
 	std::string attach;
+	// Stored in the model's meta map under "pipeline" (pipeline.h); a swap
+	// keeps the live model's.
+	nlohmann::json pipeline;
 };
 
 LoadResult load_model(const Compiled &c, const LoadOptions &opts = {});

@@ -123,3 +123,18 @@ def test_minilm_in_kernel_fed_by_kernel_tokenizer(tmp_path: Path) -> None:
     assert len(sentences) >= 32
     assert cos.min() >= COSINE_MIN, sentences[int(cos.argmin())]
     kinfer("unload", "minilm")
+
+
+def test_pipeline_load_and_classify_from_the_shell() -> None:
+    expected = json.loads((NLP / "classifier/expected.json").read_text())
+    kinfer("pipeline", "load", str(NLP / "classifier/pipeline.json"), "--name", "cmdline2")
+    picked = [i for i, t in enumerate(expected["texts"]) if b"\x00" not in bytes.fromhex(t)][:12]
+    texts = [bytes.fromhex(expected["texts"][i]).decode("utf-8", "surrogateescape") for i in picked]
+    out = kinfer("classify", "cmdline2", "--json", *texts).stdout.splitlines()
+    assert len(out) == len(picked)
+    for i, line in zip(picked, out, strict=True):
+        got = json.loads(line)
+        assert got["index"] == expected["label"][i]
+        assert got["label"] == expected["labels"][expected["label"][i]]
+        assert abs(got["score"] - expected["score"][i]) <= SCORE_TOL
+    kinfer("unload", "cmdline2")

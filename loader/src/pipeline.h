@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+// Text pipelines from the shell: `kinfer pipeline load MANIFEST` and
+// `kinfer classify NAME TEXT...`.  A pipeline is an ONNX graph (text uint8
+// [1, N] -> label, score, scores; kinfer.nlp writes one) plus a manifest,
+// pipeline.json:
+//
+//	{"name": ..., "kind": "classifier" | "similarity",
+//	 "model": "pipeline.onnx" (relative to the manifest),
+//	 "labels": [one per score], "threshold": 0.5, "max_bytes": N, ...}
+//
+// The labels, kind and threshold are kept in the model's meta map, so
+// classify needs nothing but the name.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kinfer {
+
+struct PipelineManifest {
+	std::string file;		// the manifest
+	std::string model;		// the ONNX file, resolved
+	std::string name, kind;
+	std::vector<std::string> labels;
+	double threshold = 0.5;
+	uint32_t max_bytes = 0;
+
+	nlohmann::json meta() const;	// what the meta map keeps
+};
+
+PipelineManifest read_pipeline_manifest(const std::string &file);
+
+int cmd_pipeline_load(const std::string &manifest, const std::string &name, const std::string &attach);
+int cmd_classify(const std::string &name, const std::vector<std::string> &texts, bool json);
+
+} // namespace kinfer
