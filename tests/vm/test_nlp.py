@@ -34,7 +34,7 @@ COSINE_MIN = 0.9999
 
 @pytest.fixture(scope="module", autouse=True)
 def module():
-    with module_for_file("cmdline", "minilm", "cmdline2"):
+    with module_for_file("cmdline", "minilm", "cmdline2", "cmdline3"):
         yield
         run("rm", "-rf", str(HOOK_DIR), check=False)
 
@@ -138,3 +138,16 @@ def test_pipeline_load_and_classify_from_the_shell() -> None:
         assert got["label"] == expected["labels"][expected["label"][i]]
         assert abs(got["score"] - expected["score"][i]) <= SCORE_TOL
     kinfer("unload", "cmdline2")
+
+
+def test_load_pipeline_from_python() -> None:
+    """kinfer.nlp.load_pipeline: the saved pipeline through libkinfer, no JAX."""
+    from kinfer.nlp import load_pipeline
+
+    expected = json.loads((NLP / "classifier/expected.json").read_text())
+    with load_pipeline(NLP / "classifier", name="cmdline3") as clf:
+        for i in range(20):
+            result = clf.classify(bytes.fromhex(expected["texts"][i]))
+            assert result.index == expected["label"][i]
+            assert abs(result.score - expected["score"][i]) <= SCORE_TOL
+    assert not (Path("/sys/fs/bpf/kinfer") / "cmdline3").exists()
