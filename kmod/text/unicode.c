@@ -115,8 +115,3 @@ uint32_t kinfer_uc_max_per_byte(void)
 {
 	return KINFER_UNICODE_MAX_PER_BYTE;
 }
-
-const char *kinfer_uc_source(void)
-{
-	return KINFER_UNICODE_SOURCE;
-}

@@ -31,6 +31,5 @@ uint32_t kinfer_uc_decompose(uint32_t cp, uint32_t out[KINFER_UC_MAX_MAP]);
 uint32_t kinfer_uc_lower(uint32_t cp, uint32_t out[KINFER_UC_MAX_MAP]);
 uint32_t kinfer_uc_ccc(uint32_t cp);
 uint32_t kinfer_uc_max_per_byte(void);
-const char *kinfer_uc_source(void);
 
 #endif /* _KINFER_TEXT_UNICODE_H */

@@ -15,8 +15,9 @@ JAX, Flax and ONNX are imported on first use of :func:`export` or
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kinfer._lazy import lazy_attributes
 from kinfer.errors import ExportError, KernelError
 
 if TYPE_CHECKING:
@@ -32,14 +33,4 @@ _LAZY = {
     "to_kernel": "kinfer.flax.module",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -15,8 +15,9 @@ package is imported.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kinfer._lazy import lazy_attributes
 from kinfer.errors import ExportError, KernelError
 
 if TYPE_CHECKING:
@@ -52,14 +53,4 @@ _LAZY = {
     name: "kinfer.nlp.pipeline" for name in __all__ if name not in ("ExportError", "KernelError")
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
