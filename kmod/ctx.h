@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-CPU run contexts and arenas.
+ * Run contexts and their arenas: per CPU and nesting level for
+ * non-sleepable runs, a pool for sleepable ones (ctx.c).
  */
 #ifndef _KINFER_CTX_H
 #define _KINFER_CTX_H
@@ -8,6 +9,7 @@
 #include <linux/types.h>
 #include <linux/atomic.h>
 #include <linux/container_of.h>
+#include <linux/list.h>
 
 #include "ops/exec.h"
 
@@ -30,11 +32,36 @@ struct kinfer_ctx {
 };
 
 /**
- * struct kinfer_run - one CPU's run state, owned between acquire and release
+ * enum kinfer_level - where a run context comes from
+ * @KINFER_LEVEL_TASK: the CPU's context for non-sleepable runs in task context
+ * @KINFER_LEVEL_SOFTIRQ: the CPU's context for runs serving a softirq
+ * @KINFER_LEVEL_HARDIRQ: the CPU's context for runs in hard interrupt context
+ * @KINFER_LEVEL_SLEEPABLE: the pool of contexts for sleepable runs
+ * @KINFER_LEVELS: number of levels
+ *
+ * The first three are interrupt_context_level() (NMI, level 3, is refused)
+ * and index each CPU's contexts; sleepable runs are tied to no CPU.
+ */
+enum kinfer_level {
+	KINFER_LEVEL_TASK,
+	KINFER_LEVEL_SOFTIRQ,
+	KINFER_LEVEL_HARDIRQ,
+	KINFER_LEVEL_SLEEPABLE,
+	KINFER_LEVELS
+};
+
+/* Contexts each possible CPU has: task, softirq, hardirq. */
+#define KINFER_CPU_LEVELS	KINFER_LEVEL_SLEEPABLE
+
+/**
+ * struct kinfer_run - a run context, owned by one run from acquire to release
  * @ctx: the BPF-visible part; must stay first
- * @busy: 0 when free, 1 from acquire to release (set with cmpxchg)
+ * @busy: 0 when free, 1 from acquire to release (per-CPU contexts: set
+ *	with cmpxchg; pooled ones: set when taken off the free list)
+ * @level: where the context belongs, so release returns it there
  * @may_sleep: acquired by a sleepable program: sections are separated by
- *	cond_resched()
+ *	cond_resched() (exactly the pooled contexts)
+ * @pool_node: on the pool's free list while a pooled context is free
  * @plan: the plan map value given to acquire; nodes are copied out of it
  *	before use because another BPF program may write it concurrently
  * @n_nodes: plan->n_nodes as checked at acquire
@@ -44,15 +71,17 @@ struct kinfer_ctx {
  * @work: spent so far
  * @model: the registered model, referenced from acquire to release
  * @start_ns: ktime_get_mono_fast_ns() at acquire
- * @bufs: this CPU's arena (its size is the plan's arena_bytes) and the
- *	buffers bound for the next node
+ * @bufs: this context's arena (its size is the plan's arena_bytes) and
+ *	the buffers bound for the next node
  * @exec: the node being run, as kinfer_node_prepare() left it
  * @node: the copy of that node
  */
 struct kinfer_run {
 	struct kinfer_ctx ctx;
 	atomic_t busy;
+	u8 level;
 	bool may_sleep;
+	struct list_head pool_node;
 	const struct kinfer_plan *plan;
 	u32 n_nodes;
 	u32 nodes_bytes;
@@ -71,9 +100,26 @@ static inline struct kinfer_run *kinfer_run_of(struct kinfer_ctx *ctx)
 	return container_of(ctx, struct kinfer_run, ctx);
 }
 
-int kinfer_ctx_init(u32 arena_bytes);
+int kinfer_ctx_init(u32 arena_bytes, u32 irq_arena_bytes,
+		    unsigned int max_sleepable);
 void kinfer_ctx_exit(void);
 u32 kinfer_arena_size(void);
+u32 kinfer_irq_arena_size(void);
+
+/**
+ * struct kinfer_pool_info - a snapshot of the sleepable contexts' pool
+ * @allocated: contexts allocated (free or in use); the pool never
+ *	shrinks, so this is also the most sleepable runs in flight at once
+ * @in_use: contexts owned by a run now
+ * @max: the most contexts the pool may allocate
+ */
+struct kinfer_pool_info {
+	unsigned int allocated;
+	unsigned int in_use;
+	unsigned int max;
+};
+
+void kinfer_pool_info(struct kinfer_pool_info *info);
 
 struct kinfer_ctx *kinfer_run_begin(const void *plan, u32 plan_sz, int *status,
 				    bool may_sleep);

@@ -40,9 +40,11 @@
  * @status: receives 0 or the reason the run was refused
  *
  * Checks the context and the plan header, references the registered model
- * with id plan->model_id, claims this CPU's context and clears the arena
+ * with id plan->model_id, claims this CPU's context of the current nesting
+ * level (task, softirq or hardirq; each has its own) and clears the arena
  * bytes the plan uses.  Does not sleep; the run's work is bounded by the
- * module parameter budget_atomic.
+ * module parameter budget_atomic, its arena in softirq and hardirq
+ * context by irq_arena_kib.
  *
  * Return: the run context, to be passed to every other kfunc and finally
  * to kinfer_ctx_release(); NULL with *@status set (see kinfer_run_begin():
@@ -62,9 +64,13 @@ struct kinfer_ctx *kinfer_ctx_acquire(const void *plan, u32 plan__sz,
  *
  * As kinfer_ctx_acquire(), for sleepable programs only (the verifier
  * enforces it): the run reschedules between compute sections and its work
- * is bounded by budget_sleepable.
+ * is bounded by budget_sleepable.  Its context is not this CPU's but one
+ * of the pool of sleepable contexts (allocated on first need, at most
+ * max_sleepable_runs), so runs on this CPU while it yields are not
+ * refused.  May sleep.
  *
- * Return: as kinfer_ctx_acquire().
+ * Return: as kinfer_ctx_acquire(); also -EBUSY when max_sleepable_runs
+ * runs are in flight, -ENOMEM when a new context could not be allocated.
  */
 struct kinfer_ctx *kinfer_ctx_acquire_sleepable(const void *plan, u32 plan__sz,
 						int *status)
@@ -79,7 +85,8 @@ struct kinfer_ctx *kinfer_ctx_acquire_sleepable(const void *plan, u32 plan__sz,
  * Counts the run (models/<name>/calls; also errors, last_error and
  * last_error_node when a kfunc failed, fewer than n_nodes nodes ran, or
  * buffers were left bound), stores its duration in last_run_ns, drops the
- * model reference and frees this CPU's context.
+ * model reference and frees the context where it came from.  Does not
+ * sleep.
  */
 void kinfer_ctx_release(struct kinfer_ctx *ctx)
 {

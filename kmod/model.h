@@ -23,7 +23,7 @@
 enum kinfer_model_stat {
 	KINFER_MODEL_CALLS,	/* runs released, successful or not */
 	KINFER_MODEL_ERRORS,	/* released runs that failed */
-	KINFER_MODEL_BUSY,	/* acquires refused: this CPU's context in use */
+	KINFER_MODEL_BUSY,	/* acquires refused: no free run context */
 	KINFER_MODEL_REFUSED,	/* acquires refused: arena or work too large */
 	KINFER_MODEL_STAT_COUNT
 };

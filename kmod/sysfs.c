@@ -4,11 +4,15 @@
  *
  *	version		module version (read)
  *	abi_version	KINFER_ABI_VERSION of kmod/uapi/kinfer.h (read)
- *	arena_bytes	per-CPU arena size (read)
+ *	arena_bytes	task-level and sleepable arena size (read)
+ *	irq_arena_bytes	softirq and hardirq arena size (read)
+ *	sleepable_contexts		pooled contexts allocated (read)
+ *	sleepable_contexts_in_use	pooled contexts owned by a run (read)
+ *	sleepable_contexts_max		most the pool may allocate (read)
  *	register	write "<name> <arena_bytes>\n" to create models/<name>
  *	unregister	write "<name>\n" to remove models/<name>
  *	models/<name>/	see model.c
- *	stats/		refused runs that belong to no model (stats.h)
+ *	stats/		module-wide counters (stats.h)
  *
  * The global attributes are created last and removed first, so register
  * and unregister only ever see a complete models/ directory.
@@ -45,6 +49,27 @@ static ssize_t arena_bytes_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%u\n", kinfer_arena_size());
 }
+
+static ssize_t irq_arena_bytes_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kinfer_irq_arena_size());
+}
+
+#define KINFER_POOL_ATTR(file, field)					\
+static ssize_t file##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct kinfer_pool_info info;					\
+									\
+	kinfer_pool_info(&info);					\
+	return sysfs_emit(buf, "%u\n", info.field);			\
+}									\
+static struct kobj_attribute kinfer_attr_##file = __ATTR_RO(file)
+
+KINFER_POOL_ATTR(sleepable_contexts, allocated);
+KINFER_POOL_ATTR(sleepable_contexts_in_use, in_use);
+KINFER_POOL_ATTR(sleepable_contexts_max, max);
 
 /*
  * Copy a sysfs write into @dst without its one optional trailing newline.
@@ -109,11 +134,29 @@ static struct kobj_attribute kinfer_stat_attr_##file = __ATTR_RO(file)
 KINFER_STAT_ATTR(denied, KINFER_STAT_DENIED);
 KINFER_STAT_ATTR(bad_plan, KINFER_STAT_BAD_PLAN);
 KINFER_STAT_ATTR(unknown_model, KINFER_STAT_UNKNOWN_MODEL);
+KINFER_STAT_ATTR(acquired_task, KINFER_STAT_ACQUIRED_TASK);
+KINFER_STAT_ATTR(acquired_softirq, KINFER_STAT_ACQUIRED_SOFTIRQ);
+KINFER_STAT_ATTR(acquired_hardirq, KINFER_STAT_ACQUIRED_HARDIRQ);
+KINFER_STAT_ATTR(acquired_sleepable, KINFER_STAT_ACQUIRED_SLEEPABLE);
+KINFER_STAT_ATTR(busy_task, KINFER_STAT_BUSY_TASK);
+KINFER_STAT_ATTR(busy_softirq, KINFER_STAT_BUSY_SOFTIRQ);
+KINFER_STAT_ATTR(busy_hardirq, KINFER_STAT_BUSY_HARDIRQ);
+KINFER_STAT_ATTR(busy_sleepable, KINFER_STAT_BUSY_SLEEPABLE);
+KINFER_STAT_ATTR(sleepable_nomem, KINFER_STAT_SLEEPABLE_NOMEM);
 
 static struct attribute *kinfer_stat_attrs[] = {
 	&kinfer_stat_attr_denied.attr,
 	&kinfer_stat_attr_bad_plan.attr,
 	&kinfer_stat_attr_unknown_model.attr,
+	&kinfer_stat_attr_acquired_task.attr,
+	&kinfer_stat_attr_acquired_softirq.attr,
+	&kinfer_stat_attr_acquired_hardirq.attr,
+	&kinfer_stat_attr_acquired_sleepable.attr,
+	&kinfer_stat_attr_busy_task.attr,
+	&kinfer_stat_attr_busy_softirq.attr,
+	&kinfer_stat_attr_busy_hardirq.attr,
+	&kinfer_stat_attr_busy_sleepable.attr,
+	&kinfer_stat_attr_sleepable_nomem.attr,
 	NULL,
 };
 
@@ -124,6 +167,8 @@ static const struct attribute_group kinfer_stat_group = {
 static struct kobj_attribute kinfer_attr_version = __ATTR_RO(version);
 static struct kobj_attribute kinfer_attr_abi_version = __ATTR_RO(abi_version);
 static struct kobj_attribute kinfer_attr_arena_bytes = __ATTR_RO(arena_bytes);
+static struct kobj_attribute kinfer_attr_irq_arena_bytes =
+	__ATTR_RO(irq_arena_bytes);
 static struct kobj_attribute kinfer_attr_register = __ATTR_WO(register);
 static struct kobj_attribute kinfer_attr_unregister = __ATTR_WO(unregister);
 
@@ -131,6 +176,10 @@ static struct attribute *kinfer_attrs[] = {
 	&kinfer_attr_version.attr,
 	&kinfer_attr_abi_version.attr,
 	&kinfer_attr_arena_bytes.attr,
+	&kinfer_attr_irq_arena_bytes.attr,
+	&kinfer_attr_sleepable_contexts.attr,
+	&kinfer_attr_sleepable_contexts_in_use.attr,
+	&kinfer_attr_sleepable_contexts_max.attr,
 	&kinfer_attr_register.attr,
 	&kinfer_attr_unregister.attr,
 	NULL,

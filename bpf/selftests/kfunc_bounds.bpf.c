@@ -8,8 +8,8 @@
  * with a size the runner chose, or call the kfunc of one op), records
  * every return value, the acquire status and ctx->pc/err, and releases.
  * The runner writes good and bad plans and checks the results.
- * double_acquire checks that a second acquire on the same CPU fails while
- * the first is held; null_buf passes NULL buffers.
+ * double_acquire checks that a second non-sleepable acquire on the same
+ * CPU, at the same nesting level, fails while the first is held; null_buf passes NULL buffers.
  */
 #include "kinfer_btf.h"
 #include <bpf/bpf_helpers.h>
@@ -156,7 +156,8 @@ int double_acquire(struct kfs_args *args)
 	if (!c1)
 		return 0;
 	status = 0;
-	c2 = kinfer_ctx_acquire_sleepable(plan, KFS_PLAN_BYTES, &status);
+	/* The same level on the same CPU (sleepable runs have a pool). */
+	c2 = kinfer_ctx_acquire(plan, KFS_PLAN_BYTES, &status);
 	args->status = status;
 	/*
 	 * One NULL test per pointer: the 6.1 verifier does not know that a

@@ -21,7 +21,7 @@
  * the cursor to the next node.  The node names its op; a kfunc whose op is
  * not the node's, a node whose tensors do not fit their buffers, or
  * attributes that do not fit the op get -EINVAL and end the run.  Buffers
- * that are not the per-CPU arena (weights, io) are *bound* before the node
+ * that are not the run's arena (weights, io) are *bound* before the node
  * that uses them, in the order the node's tensors name them
  * (KINFER_BUF_BIND0 + i); a node consumes all bound buffers.  There is no
  * limit of five kfunc arguments on how many weights an op takes.
@@ -84,7 +84,7 @@ enum kinfer_dtype {
 	KINFER_DTYPE_COUNT
 };
 
-/* Where a tensor's bytes are: the per-CPU arena or a bound buffer. */
+/* Where a tensor's bytes are: the run's arena or a bound buffer. */
 enum kinfer_buf {
 	KINFER_BUF_ARENA	= 0,
 	KINFER_BUF_BIND0	= 1,	/* KINFER_BUF_BIND0 + i: the i-th bound */

@@ -119,10 +119,10 @@ int pin_to_cpu()
 	return cpu;
 }
 
-// The program is sleepable, so a run can be preempted between two kfuncs;
-// another run (of any model) that then starts on the same CPU finds the
-// CPU's context busy and returns -EBUSY before touching its io slot. That
-// is transient: run again after a short back-off, a bounded number of times.
+// A sleepable run takes a context from kinfer.ko's pool; when all
+// max_sleepable_runs are in use the run returns -EBUSY before touching its
+// io slot. That is transient: run again after a short back-off, a bounded
+// number of times.
 int test_run_retrying_busy(int prog_fd)
 {
 	constexpr int kAttempts = 12;
@@ -145,8 +145,11 @@ std::string run_failure(const std::string &name, const json &m, int ret)
 	std::string what = "model '" + name + "' ";
 	switch (-ret) {
 	case EBUSY:
-		return what + "did not run: this CPU's kinfer context stayed busy (other runs "
-			      "kept it; counted in /sys/kernel/kinfer/models/" + name + "/busy)";
+		return what + "did not run: all of kinfer.ko's run contexts for sleepable runs stayed "
+			      "busy (/sys/kernel/kinfer/sleepable_contexts_max; counted in "
+			      "/sys/kernel/kinfer/models/" + name + "/busy)";
+	case ENOMEM:
+		return what + "did not run: kinfer.ko could not allocate a run context and its arena";
 	case ENOENT:
 		return what + "did not run: kinfer.ko has no model registered under the plan's id "
 			      "(was it unregistered? kinfer unload " + name + " and load it again)";

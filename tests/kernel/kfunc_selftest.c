@@ -1168,7 +1168,7 @@ static const char *dtype_name(__u8 dtype)
 	case KINFER_DTYPE_INT8:
 		return "INT8 (reserved)";
 	case KINFER_DTYPE_UINT8:
-		return "UINT8 (reserved)";
+		return "UINT8";
 	case KINFER_DTYPE_COUNT:
 		return "KINFER_DTYPE_COUNT";
 	default:
@@ -1403,7 +1403,7 @@ static void cases_tensor(void)
 	input_of(typed(KINFER_DTYPE_BOOL, BIND(0), 0, 1, 4), true);
 	input_of(typed(KINFER_DTYPE_INT64, BIND(0), 0, 1, 4), true);
 	input_of(typed(KINFER_DTYPE_INT8, BIND(0), 0, 1, 4), false);
-	input_of(typed(KINFER_DTYPE_UINT8, BIND(0), 0, 1, 4), false);
+	input_of(typed(KINFER_DTYPE_UINT8, BIND(0), 0, 1, 4), true);
 	input_of(typed(KINFER_DTYPE_COUNT, BIND(0), 0, 1, 4), false);
 	input_of(typed(0xff, BIND(0), 0, 1, 4), false);
 
