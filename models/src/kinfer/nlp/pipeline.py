@@ -339,18 +339,8 @@ def compose(
         copy.input.extend(rename(v) for v in node.input)
         copy.output.extend(rename(v) for v in node.output)
         nodes.append(copy)
-    initializers = []
-    for tensor in g.initializer:
-        copy = onnx.TensorProto()
-        copy.CopyFrom(tensor)
-        copy.name = rename(tensor.name)
-        initializers.append(copy)
-    value_info = []
-    for info in g.value_info:
-        copy = onnx.ValueInfoProto()
-        copy.CopyFrom(info)
-        copy.name = rename(info.name)
-        value_info.append(copy)
+    initializers = [_renamed(tensor, rename) for tensor in g.initializer]
+    value_info = [_renamed(info, rename) for info in g.value_info]
 
     output = rename(g.output[0].name)
     if kind == "classifier":
@@ -405,6 +395,14 @@ def compose(
     helper.set_model_props(out, metadata)
     onnx.checker.check_model(out)
     return out
+
+
+def _renamed(proto: Any, rename: Callable[[str], str]) -> Any:
+    """A copy of a named ONNX message (tensor, value info) under its new name."""
+    copy = type(proto)()
+    copy.CopyFrom(proto)
+    copy.name = rename(proto.name)
+    return copy
 
 
 def _value_shape(value: onnx.ValueInfoProto, what: str) -> tuple[int, tuple[int, ...]]:
