@@ -176,6 +176,19 @@ def loop_runs(model: str, cases, tmp: Path, deadline: float, result: dict) -> No
     result["runs"][model] = n
 
 
+def run_all_concurrently(big_models, tmp_path: Path, seconds: float) -> dict:
+    """loop_runs of every BIG model in its own thread for `seconds`."""
+    result: dict = {"failures": [], "runs": {}}
+    deadline = time.monotonic() + seconds
+    threads = [threading.Thread(target=loop_runs,
+                                args=(m, big_models[m], tmp_path, deadline, result))
+               for m in BIG]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return result
+
 def test_one_run_takes_long_enough_to_yield(big_models, tmp_path: Path) -> None:
     """Each big model alone: correct, and long enough to yield many times."""
     for model, cases in big_models.items():
@@ -193,16 +206,8 @@ def test_two_sleepable_runs_share_one_cpu(big_models, tmp_path: Path) -> None:
     before = {m: {s: model_stat(m, s) for s in ("calls", "errors", "busy")} for m in BIG}
     busy_sleepable0 = stat("stats/busy_sleepable")
     acquired0 = stat("stats/acquired_sleepable")
-    result: dict = {"failures": [], "runs": {}}
-    deadline = time.monotonic() + SECONDS
     with InUsePoller() as poller:
-        threads = [threading.Thread(target=loop_runs,
-                                    args=(m, big_models[m], tmp_path, deadline, result))
-                   for m in BIG]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        result = run_all_concurrently(big_models, tmp_path, SECONDS)
     busy = {m: model_stat(m, "busy") - before[m]["busy"] for m in BIG}
     print(f"runs {result['runs']} in {SECONDS:.0f} s on CPU {CPU}; busy acquires {busy}; "
           f"sleepable contexts in use at once: {poller.peak}, "
@@ -440,15 +445,7 @@ def test_the_pool_is_bounded_by_max_sleepable_runs(big_models, big_dir: Path,
     assert (stat("sleepable_contexts_max"), stat("sleepable_contexts")) == (1, 0)
     for m in BIG:
         kinfer("load", str(big_dir / f"{m}.onnx"), "--name", m)
-    result: dict = {"failures": [], "runs": {}}
-    deadline = time.monotonic() + SECONDS / 2
-    threads = [threading.Thread(target=loop_runs,
-                                args=(m, big_models[m], tmp_path, deadline, result))
-               for m in BIG]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    result = run_all_concurrently(big_models, tmp_path, SECONDS / 2)
     busy = {m: model_stat(m, "busy") for m in BIG}
     refused = stat("stats/busy_sleepable")
     print(f"max_sleepable_runs=1: runs {result['runs']}, {len(result['failures'])} "
