@@ -29,9 +29,28 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/uaccess.h>
 
+#include "argv.h"
 #include "ctx.h"
 #include "kfuncs.h"
+#include "tasks.h"
+
+/*
+ * A sleepable BPF program runs preemptible and outside any RCU read-side
+ * section (under rcu_read_lock_trace()); a non-sleepable one always runs
+ * inside rcu_read_lock() or with preemption off.  So a freplace program
+ * -- never loaded sleepable -- attached to a sleepable hook can tell from
+ * here that sleeping is allowed.  Without preempt counts, say no.
+ */
+static bool caller_may_sleep(void)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		return false;
+	return preemptible() && !rcu_preempt_depth() && !pagefault_disabled();
+}
 
 /**
  * kinfer_ctx_acquire() - start a model run on this CPU, in any context
@@ -44,7 +63,9 @@
  * level (task, softirq or hardirq; each has its own) and clears the arena
  * bytes the plan uses.  Does not sleep; the run's work is bounded by the
  * module parameter budget_atomic, its arena in softirq and hardirq
- * context by irq_arena_kib.
+ * context by irq_arena_kib.  Called where the caller may in fact sleep (a
+ * pipeline attached to a sleepable hook: freplace programs cannot be
+ * loaded sleepable), it runs as kinfer_ctx_acquire_sleepable() does.
  *
  * Return: the run context, to be passed to every other kfunc and finally
  * to kinfer_ctx_release(); NULL with *@status set (see kinfer_run_begin():
@@ -53,7 +74,7 @@
 struct kinfer_ctx *kinfer_ctx_acquire(const void *plan, u32 plan__sz,
 				      int *status)
 {
-	return kinfer_run_begin(plan, plan__sz, status, false);
+	return kinfer_run_begin(plan, plan__sz, status, caller_may_sleep());
 }
 
 /**
@@ -110,6 +131,58 @@ int kinfer_bind(struct kinfer_ctx *ctx, void *buf, u32 buf__sz)
 	return kinfer_run_bind(ctx, buf, buf__sz);
 }
 
+/**
+ * kinfer_task_begin() - should a hook classify this event?
+ * @task_id: the task, from the hook's config map
+ * @run: the event's record (struct kinfer_task_run)
+ * @run__sz: sizeof(struct kinfer_task_run)
+ *
+ * No FPU, no sleeping: callable from any hook.
+ *
+ * Return: 1 to classify, 0 to let the event pass (the task is disabled or
+ * sampled it out), -ENOENT (no such task), -EINVAL (@run__sz).
+ */
+int kinfer_task_begin(u32 task_id, void *run, u32 run__sz)
+{
+	if (run__sz != sizeof(struct kinfer_task_run))
+		return -EINVAL;
+	return kinfer_task_event_begin(task_id, run);
+}
+
+/**
+ * kinfer_task_end() - the verdict on a classified event
+ * @task_id: as given to kinfer_task_begin()
+ * @run: its record, with the pipeline's result filled in
+ * @run__sz: sizeof(struct kinfer_task_run)
+ *
+ * Applies the task's mode, threshold and on_error as they are now, counts
+ * the event and sets run->flags, run->verdict and run->latency_ns.
+ *
+ * Return: the verdict the hook returns, 0 or -EPERM; -EINVAL (@run__sz).
+ */
+int kinfer_task_end(u32 task_id, void *run, u32 run__sz)
+{
+	if (run__sz != sizeof(struct kinfer_task_run))
+		return -EINVAL;
+	return kinfer_task_event_end(task_id, run);
+}
+
+/**
+ * kinfer_exec_argv_read() - the command line of an exec being checked
+ * @bprm: the exec (the bprm_check_security hook's argument)
+ * @buf: receives " ".join(argv), then NUL bytes
+ * @buf__sz: bytes at @buf
+ *
+ * For sleepable programs only: reads the new process's stack pages.
+ *
+ * Return: the text's length, @buf__sz + 1 when it was cut, or -EINVAL,
+ * -EFAULT (kinfer_exec_argv()).
+ */
+int kinfer_exec_argv_read(struct linux_binprm *bprm, void *buf, u32 buf__sz)
+{
+	return kinfer_exec_argv(bprm, buf, buf__sz);
+}
+
 /*
  * kinfer_<name>(ctx) for each op: run the plan node at the cursor, which
  * must be KINFER_OP_<NAME>.  Returns 0, or a negative errno: -EINVAL for a
@@ -141,6 +214,9 @@ BTF_ID_FLAGS(func, kinfer_ctx_acquire_sleepable,
 	     KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, kinfer_ctx_release, KF_RELEASE)
 BTF_ID_FLAGS(func, kinfer_bind, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, kinfer_task_begin)
+BTF_ID_FLAGS(func, kinfer_task_end)
+BTF_ID_FLAGS(func, kinfer_exec_argv_read, KF_SLEEPABLE)
 KINFER_OP_LIST(KINFER_OP_BTF_ID)
 BTF_SET8_END(kinfer_kfunc_ids)
 

@@ -12,6 +12,7 @@
 #include "uapi/kinfer.h"
 
 struct kinfer_ctx;
+struct linux_binprm;
 
 int kinfer_kfuncs_init(void);
 
@@ -21,6 +22,9 @@ struct kinfer_ctx *kinfer_ctx_acquire_sleepable(const void *plan, u32 plan__sz,
 						int *status);
 void kinfer_ctx_release(struct kinfer_ctx *ctx);
 int kinfer_bind(struct kinfer_ctx *ctx, void *buf, u32 buf__sz);
+int kinfer_task_begin(u32 task_id, void *run, u32 run__sz);
+int kinfer_task_end(u32 task_id, void *run, u32 run__sz);
+int kinfer_exec_argv_read(struct linux_binprm *bprm, void *buf, u32 buf__sz);
 
 #define KINFER_OP_KFUNC_DECL(NAME, id, name, cls, attr, cost)		\
 	int kinfer_##name(struct kinfer_ctx *ctx);

@@ -11,11 +11,15 @@
  *	sleepable_contexts_max		most the pool may allocate (read)
  *	register	write "<name> <arena_bytes>\n" to create models/<name>
  *	unregister	write "<name>\n" to remove models/<name>
+ *	task_add	write "<task> <pipeline>\n" to create tasks/<task>
+ *	task_remove	write "<task>\n" to remove tasks/<task>
  *	models/<name>/	see model.c
+ *	tasks/<task>/	see tasks.c
  *	stats/		module-wide counters (stats.h)
  *
- * The global attributes are created last and removed first, so register
- * and unregister only ever see a complete models/ directory.
+ * The global attributes are created last and removed first, so register,
+ * unregister, task_add and task_remove only ever see complete models/ and
+ * tasks/ directories.
  */
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
@@ -27,6 +31,7 @@
 #include "model.h"
 #include "stats.h"
 #include "sysfs.h"
+#include "tasks.h"
 
 static struct kobject *kinfer_kobj;
 static struct kobject *kinfer_models_kobj;
@@ -123,6 +128,39 @@ static ssize_t unregister_store(struct kobject *kobj,
 	return ret ? ret : count;
 }
 
+/* "<task> <pipeline>": exactly one space. */
+static ssize_t task_add_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	char line[2 * (KINFER_NAME_MAX + 1)];
+	char *space;
+	int ret;
+
+	ret = copy_line(line, sizeof(line), buf, count);
+	if (ret)
+		return ret;
+	space = strchr(line, ' ');
+	if (!space)
+		return -EINVAL;
+	*space = '\0';
+	ret = kinfer_task_add(line, space + 1);
+	return ret ? ret : count;
+}
+
+static ssize_t task_remove_store(struct kobject *kobj,
+				 struct kobj_attribute *attr, const char *buf,
+				 size_t count)
+{
+	char name[KINFER_NAME_MAX + 1];
+	int ret;
+
+	ret = copy_line(name, sizeof(name), buf, count);
+	if (ret)
+		return -ENOENT;
+	ret = kinfer_task_remove(name);
+	return ret ? ret : count;
+}
+
 #define KINFER_STAT_ATTR(file, stat)					\
 static ssize_t file##_show(struct kobject *kobj,			\
 			   struct kobj_attribute *attr, char *buf)	\
@@ -171,6 +209,8 @@ static struct kobj_attribute kinfer_attr_irq_arena_bytes =
 	__ATTR_RO(irq_arena_bytes);
 static struct kobj_attribute kinfer_attr_register = __ATTR_WO(register);
 static struct kobj_attribute kinfer_attr_unregister = __ATTR_WO(unregister);
+static struct kobj_attribute kinfer_attr_task_add = __ATTR_WO(task_add);
+static struct kobj_attribute kinfer_attr_task_remove = __ATTR_WO(task_remove);
 
 static struct attribute *kinfer_attrs[] = {
 	&kinfer_attr_version.attr,
@@ -182,6 +222,8 @@ static struct attribute *kinfer_attrs[] = {
 	&kinfer_attr_sleepable_contexts_max.attr,
 	&kinfer_attr_register.attr,
 	&kinfer_attr_unregister.attr,
+	&kinfer_attr_task_add.attr,
+	&kinfer_attr_task_remove.attr,
 	NULL,
 };
 
@@ -214,12 +256,17 @@ int kinfer_sysfs_init(void)
 	ret = sysfs_create_group(kinfer_stats_kobj, &kinfer_stat_group);
 	if (ret)
 		goto err_stat_group;
+	ret = kinfer_task_init(kinfer_kobj);
+	if (ret)
+		goto err_tasks;
 	ret = sysfs_create_group(kinfer_kobj, &kinfer_attr_group);
 	if (ret)
 		goto err_group;
 	return 0;
 
 err_group:
+	kinfer_task_exit();
+err_tasks:
 	sysfs_remove_group(kinfer_stats_kobj, &kinfer_stat_group);
 err_stat_group:
 	kobject_put(kinfer_stats_kobj);
@@ -237,6 +284,7 @@ void kinfer_sysfs_exit(void)
 {
 	/* Waits for register/unregister writers still inside their store(). */
 	sysfs_remove_group(kinfer_kobj, &kinfer_attr_group);
+	kinfer_task_exit();
 	kinfer_model_unregister_all();
 	sysfs_remove_group(kinfer_stats_kobj, &kinfer_stat_group);
 	kobject_put(kinfer_stats_kobj);

@@ -5,7 +5,9 @@
 // Exit codes: 0 ok, 1 runtime/kernel error, 2 usage, 3 invalid model or input.
 #include "commands.h"
 #include "error.h"
+#include "events.h"
 #include "pipeline.h"
+#include "task.h"
 
 #include <CLI/CLI.hpp>
 
@@ -22,6 +24,69 @@ const char *kRunInputs =
 
 const char *kShapes =
 	"fix a graph input's dynamic dimensions: NAME=D0,D1,... (repeatable)";
+
+struct TaskArgs {
+	std::string manifest, name;
+	std::vector<std::string> assignments;
+	EventsArgs events;
+};
+
+// `kinfer task ...` and `kinfer events`; -1 when neither was given.
+int dispatch_task(CLI::App &app, const TaskArgs &t, bool json)
+{
+	if (app.got_subcommand("events"))
+		return cmd_events(t.events);
+	if (!app.got_subcommand("task"))
+		return -1;
+	CLI::App *task = app.get_subcommand("task");
+	if (task->got_subcommand("add"))
+		return cmd_task_add(t.manifest);
+	if (task->got_subcommand("remove"))
+		return cmd_task_remove(t.name);
+	if (task->got_subcommand("list"))
+		return cmd_task_list(json);
+	if (task->got_subcommand("show"))
+		return cmd_task_show(t.name, json);
+	if (task->got_subcommand("set"))
+		return cmd_task_set(t.name, t.assignments);
+	if (task->got_subcommand("enable"))
+		return cmd_task_enable(t.name, true);
+	if (task->got_subcommand("disable"))
+		return cmd_task_enable(t.name, false);
+	return (int)Exit::usage;
+}
+
+void add_task_commands(CLI::App &app, TaskArgs &t, bool &json)
+{
+	auto *task = app.add_subcommand("task", "tasks: a text pipeline on a kernel hook with an "
+						"action (docs/tasks.md)");
+	task->require_subcommand(1, 1);
+	task->add_subcommand("add", "load a task from its manifest and attach it")
+		->add_option("manifest", t.manifest, "task manifest (JSON)")
+		->required();
+	task->add_subcommand("remove", "detach and unload a task")
+		->add_option("name", t.name, "task name")
+		->required();
+	task->add_subcommand("list", "list tasks with their settings and counters")
+		->add_flag("--json", json, "JSON");
+	auto *show = task->add_subcommand("show", "a task's settings, counters and binding");
+	show->add_option("name", t.name, "task name")->required();
+	show->add_flag("--json", json, "JSON");
+	auto *set = task->add_subcommand("set", "change settings live: enabled, mode (audit|enforce), "
+						"threshold, on_error (allow|deny), sample_rate");
+	set->add_option("name", t.name, "task name")->required();
+	set->add_option("settings", t.assignments, "KEY=VALUE ...")->required();
+	task->add_subcommand("enable", "enable a task")->add_option("name", t.name, "task name")->required();
+	task->add_subcommand("disable", "disable a task (events pass unclassified)")
+		->add_option("name", t.name, "task name")
+		->required();
+
+	auto *events = app.add_subcommand("events", "what tasks flagged, denied or failed on, from "
+						    "the events ring buffer");
+	events->add_flag("--json", t.events.json, "one JSON object per event");
+	events->add_flag("-f,--follow", t.events.follow, "wait for more events (until interrupted)");
+	events->add_option("--timeout-ms", t.events.timeout_ms, "with --follow: stop after this long");
+}
 
 int dispatch(CLI::App &app, const std::string &file, const std::string &name, bool json,
 	     const RunArgs &run, const std::string &share, const TokenizeArgs &tok,
@@ -146,6 +211,9 @@ int main(int argc, char **argv)
 	classify->add_option("text", tok.texts, "texts (each cut to the pipeline's max_bytes)")->required();
 	classify->add_flag("--json", json, "one JSON object per text");
 
+	TaskArgs task;
+	add_task_commands(app, task, json);
+
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
@@ -154,6 +222,9 @@ int main(int argc, char **argv)
 	}
 
 	try {
+		int rc = dispatch_task(app, task, json);
+		if (rc >= 0)
+			return rc;
 		return dispatch(app, file, name, json, run, share, tok, attach);
 	} catch (const Error &e) {
 		fprintf(stderr, "kinfer: %s\n", printable(e.what()).c_str());

@@ -210,7 +210,7 @@ int cmd_list(bool as_json)
 	std::vector<std::string> names;
 	if (DIR *d = opendir(kPinRoot)) {
 		while (dirent *e = readdir(d))
-			if (e->d_name[0] != '.')
+			if (valid_model_name(e->d_name))	// not tasks/, events
 				names.push_back(e->d_name);
 		closedir(d);
 	}

@@ -16,7 +16,8 @@ namespace {
 
 std::string path(const std::string &rel) { return std::string(kSysfsRoot) + "/" + rel; }
 
-// Read a small sysfs attribute; returns false on failure (errno set).
+} // namespace
+
 bool read_attr(const std::string &file, std::string &out)
 {
 	int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -48,6 +49,8 @@ void write_attr(const std::string &file, const std::string &text)
 		throw KernelError("writing '" + text.substr(0, text.size() - 1) + "' to " + file +
 				  " failed: " + errno_name(n < 0 ? err : EIO));
 }
+
+namespace {
 
 uint64_t parse_u64(const std::string &file, const std::string &text)
 {

@@ -17,6 +17,12 @@ namespace kinfer {
 
 constexpr const char *kSysfsRoot = "/sys/kernel/kinfer";
 
+// Read a small sysfs attribute, trailing newline and spaces dropped;
+// returns false on failure (errno set).
+bool read_attr(const std::string &file, std::string &out);
+// Write one value; throws KernelError naming the file and the errno.
+void write_attr(const std::string &file, const std::string &text);
+
 // Throws KernelError "kinfer.ko is not loaded ..." when the module is absent.
 void require_module();
 uint64_t module_arena_bytes();

@@ -22,7 +22,8 @@ static bool path_char(char c)
 
 bool valid_model_name(const std::string &name)
 {
-	if (name.empty() || name.size() > KINFER_NAME_MAX)
+	// The pin root holds these beside the models' directories (task.h).
+	if (name.empty() || name.size() > KINFER_NAME_MAX || name == "tasks" || name == "events")
 		return false;
 	for (char c : name)
 		if (!path_char(c))
@@ -34,7 +35,8 @@ void check_model_name(const std::string &name)
 {
 	if (!valid_model_name(name))
 		throw UsageError("invalid model name '" + name + "': use 1.." +
-				 std::to_string(KINFER_NAME_MAX) + " characters of [A-Za-z0-9_-]");
+				 std::to_string(KINFER_NAME_MAX) +
+				 " characters of [A-Za-z0-9_-], not \"tasks\" or \"events\"");
 }
 
 std::string model_name_from_path(const std::string &path)

@@ -17,8 +17,6 @@ namespace kinfer {
 
 using nlohmann::json;
 
-namespace {
-
 json read_json(const std::string &file)
 {
 	std::ifstream in(file);
@@ -37,6 +35,8 @@ std::string dir_of(const std::string &file)
 	return slash == std::string::npos ? "." : file.substr(0, slash);
 }
 
+namespace {
+
 const Port *port_named(const std::vector<Port> &ports, const std::string &name)
 {
 	for (const Port &p : ports)
@@ -45,7 +45,8 @@ const Port *port_named(const std::vector<Port> &ports, const std::string &name)
 	return nullptr;
 }
 
-// The compiled model is the pipeline the manifest describes.
+} // namespace
+
 void check_pipeline(const Compiled &c, const PipelineManifest &m)
 {
 	json man = make_manifest(c);
@@ -63,6 +64,8 @@ void check_pipeline(const Compiled &c, const PipelineManifest &m)
 		fail("'scores' has " + std::to_string(shape_numel(scores->shape)) + " values for " +
 		     std::to_string(m.labels.size()) + " labels");
 }
+
+namespace {
 
 HostTensor text_tensor(const std::string &text, uint32_t max_bytes)
 {

@@ -32,6 +32,16 @@ struct PipelineManifest {
 
 PipelineManifest read_pipeline_manifest(const std::string &file);
 
+struct Compiled;
+// Throws ModelError unless the compiled model is the pipeline the manifest
+// describes (text uint8 [1, max_bytes] in; label, score, scores out).
+void check_pipeline(const Compiled &c, const PipelineManifest &m);
+
+// Parse a JSON file; throws InputError naming it.
+nlohmann::json read_json(const std::string &file);
+// The directory part of a path ("." for none).
+std::string dir_of(const std::string &file);
+
 int cmd_pipeline_load(const std::string &manifest, const std::string &name, const std::string &attach);
 int cmd_classify(const std::string &name, const std::vector<std::string> &texts, bool json);
 
