@@ -168,6 +168,21 @@ int kinfer_task_end(u32 task_id, void *run, u32 run__sz)
 }
 
 /**
+ * kinfer_task_defer() - have the task's runner classify queued text soon
+ * @task_id: the task
+ *
+ * For hooks that cannot run the model inline: the text waits in the
+ * hook's queue map, and the module runs the task's runner program in
+ * process context (tasks/<task>/runner).  Safe in any context.
+ *
+ * Return: 0, or -ENOENT (no such task).
+ */
+int kinfer_task_defer(u32 task_id)
+{
+	return kinfer_task_kick(task_id);
+}
+
+/**
  * kinfer_exec_argv_read() - the command line of an exec being checked
  * @bprm: the exec (the bprm_check_security hook's argument)
  * @buf: receives " ".join(argv), then NUL bytes
@@ -216,6 +231,7 @@ BTF_ID_FLAGS(func, kinfer_ctx_release, KF_RELEASE)
 BTF_ID_FLAGS(func, kinfer_bind, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, kinfer_task_begin)
 BTF_ID_FLAGS(func, kinfer_task_end)
+BTF_ID_FLAGS(func, kinfer_task_defer)
 BTF_ID_FLAGS(func, kinfer_exec_argv_read, KF_SLEEPABLE)
 KINFER_OP_LIST(KINFER_OP_BTF_ID)
 BTF_SET8_END(kinfer_kfunc_ids)

@@ -24,6 +24,7 @@ void kinfer_ctx_release(struct kinfer_ctx *ctx);
 int kinfer_bind(struct kinfer_ctx *ctx, void *buf, u32 buf__sz);
 int kinfer_task_begin(u32 task_id, void *run, u32 run__sz);
 int kinfer_task_end(u32 task_id, void *run, u32 run__sz);
+int kinfer_task_defer(u32 task_id);
 int kinfer_exec_argv_read(struct linux_binprm *bprm, void *buf, u32 buf__sz);
 
 #define KINFER_OP_KFUNC_DECL(NAME, id, name, cls, attr, cost)		\

@@ -4,7 +4,8 @@
  *
  * The loader adds a task by name (task_add, root only) when it binds a
  * pipeline to a hook; the task's id goes into the hook program's config
- * map.  Hooks find the task by id under RCU for the length of one kfunc
+ * map.  Tasks whose hook cannot run the model inline also get a runner
+ * program (defer.c).  Hooks find the task by id under RCU for the length of one kfunc
  * call (verdict.c), so a removed task is freed after a grace period and
  * needs no reference counting.  Root tunes the settings live through the
  * task's files; module parameters give new tasks their defaults.
@@ -192,6 +193,24 @@ static ssize_t sample_rate_store(struct kobject *kobj,
 	return count;
 }
 
+static ssize_t runner_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kinfer_task_runner_id(to_task(kobj)));
+}
+
+/* A file descriptor in the writer's file table; -1 removes the runner. */
+static ssize_t runner_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int fd, ret = kstrtoint(buf, 10, &fd);
+
+	if (ret)
+		return ret;
+	ret = kinfer_task_set_runner(to_task(kobj), fd);
+	return ret ? ret : count;
+}
+
 #define TASK_STAT_ATTR(file, stat)					\
 static ssize_t file##_show(struct kobject *kobj,			\
 			   struct kobj_attribute *attr, char *buf)	\
@@ -229,6 +248,7 @@ static struct kobj_attribute task_attr_mode = __ATTR_RW(mode);
 static struct kobj_attribute task_attr_on_error = __ATTR_RW(on_error);
 static struct kobj_attribute task_attr_threshold = __ATTR_RW(threshold);
 static struct kobj_attribute task_attr_sample_rate = __ATTR_RW(sample_rate);
+static struct kobj_attribute task_attr_runner = __ATTR_RW(runner);
 static struct kobj_attribute task_attr_last_latency_ns =
 	__ATTR_RO(last_latency_ns);
 static struct kobj_attribute task_attr_max_latency_ns =
@@ -242,6 +262,7 @@ static struct attribute *task_attrs[] = {
 	&task_attr_on_error.attr,
 	&task_attr_threshold.attr,
 	&task_attr_sample_rate.attr,
+	&task_attr_runner.attr,
 	&task_attr_events.attr,
 	&task_attr_sampled_out.attr,
 	&task_attr_flagged.attr,
@@ -333,6 +354,7 @@ int kinfer_task_add(const char *name, const char *pipeline)
 	strscpy(task->name, name, sizeof(task->name));
 	strscpy(task->pipeline, pipeline, sizeof(task->pipeline));
 	task->set = task_defaults;
+	kinfer_task_defer_setup(task);
 	/* From here on the kobject owns the memory. */
 	kobject_init(&task->kobj, &task_ktype);
 
@@ -361,6 +383,7 @@ err_xa:
 	xa_erase(&kinfer_tasks, task->id);
 	mutex_unlock(&kinfer_tasks_lock);
 	synchronize_rcu();	/* a hook may have found the id meanwhile */
+	kinfer_task_defer_stop(task);
 	kobject_put(&task->kobj);
 	return ret;
 err_unlock:
@@ -399,6 +422,7 @@ int kinfer_task_remove(const char *name)
 	if (!task)
 		return -ENOENT;
 	synchronize_rcu();
+	kinfer_task_defer_stop(task);
 	kobject_put(&task->kobj);
 	return 0;
 }
@@ -419,6 +443,7 @@ static void remove_all(void)
 		if (!task)
 			return;
 		synchronize_rcu();
+		kinfer_task_defer_stop(task);
 		kobject_put(&task->kobj);
 	}
 }
@@ -472,8 +497,15 @@ int kinfer_task_init(struct kobject *parent)
 
 	if (ret)
 		return ret;
+	ret = kinfer_defer_init();
+	if (ret)
+		return ret;
 	kinfer_tasks_kobj = kobject_create_and_add("tasks", parent);
-	return kinfer_tasks_kobj ? 0 : -ENOMEM;
+	if (!kinfer_tasks_kobj) {
+		kinfer_defer_exit();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -483,4 +515,5 @@ void kinfer_task_exit(void)
 {
 	remove_all();
 	kobject_put(kinfer_tasks_kobj);
+	kinfer_defer_exit();
 }

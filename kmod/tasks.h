@@ -8,8 +8,11 @@
 #define _KINFER_TASKS_H
 
 #include <linux/atomic.h>
+#include <linux/irq_work.h>
 #include <linux/kobject.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "uapi/kinfer.h"
 #include "uapi/kinfer_task.h"
@@ -23,6 +26,8 @@ enum kinfer_task_stat {
 	KINFER_TASK_ERRORS,	/* no result (the pipeline failed) */
 	KINFER_TASK_STAT_COUNT
 };
+
+struct bpf_prog;
 
 struct kinfer_task_stats {
 	u64 n[KINFER_TASK_STAT_COUNT];
@@ -58,6 +63,10 @@ struct kinfer_task_settings {
  * @last_latency_ns: of the last classified event
  * @max_latency_ns: the largest so far
  * @stats: per-CPU counters
+ * @runner_lock: serialises runs of @runner with its replacement
+ * @runner: the program that classifies deferred events, or NULL
+ * @kick: queued by kinfer_task_defer() from any context
+ * @drain: runs @runner in process context (defer.c)
  * @name: [A-Za-z0-9_-]{1,KINFER_NAME_MAX}
  * @pipeline: the model the task runs, as given when it was added
  */
@@ -69,6 +78,10 @@ struct kinfer_task {
 	u64 last_latency_ns;
 	atomic64_t max_latency_ns;
 	struct kinfer_task_stats __percpu *stats;
+	struct mutex runner_lock;
+	struct bpf_prog *runner;
+	struct irq_work kick;
+	struct work_struct drain;
 	char name[KINFER_NAME_MAX + 1];
 	char pipeline[KINFER_NAME_MAX + 1];
 };
@@ -82,6 +95,14 @@ struct kinfer_task *kinfer_task_find(u32 id);
 
 int kinfer_task_parse_threshold(const char *buf, s32 *ppm);
 u32 kinfer_task_threshold_key(s32 ppm);
+
+int kinfer_defer_init(void);
+void kinfer_defer_exit(void);
+void kinfer_task_defer_setup(struct kinfer_task *task);
+void kinfer_task_defer_stop(struct kinfer_task *task);
+int kinfer_task_set_runner(struct kinfer_task *task, int fd);
+u32 kinfer_task_runner_id(struct kinfer_task *task);
+int kinfer_task_kick(u32 task_id);
 
 int kinfer_task_event_begin(u32 task_id, struct kinfer_task_run *run);
 int kinfer_task_event_end(u32 task_id, struct kinfer_task_run *run);

@@ -34,7 +34,7 @@ int BPF_PROG(kinfer_exec, struct linux_binprm *bprm, int ret)
 		return kinfer_hook_fail(cfg, &run, -KINFER_ENOMEM);
 	len = kinfer_exec_argv_read(bprm, s->call.io,
 				    kinfer_hook_text_bytes(cfg));
-	return kinfer_hook_classify(cfg, &run, s, len);
+	return kinfer_hook_classify(cfg, &run, s, len, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

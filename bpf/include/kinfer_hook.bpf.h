@@ -81,9 +81,25 @@ static __always_inline __u32 kinfer_hook_text_bytes(const struct kinfer_task_con
 	return ((cfg->text_bytes - 1) & (KINFER_CALL_TEXT_BYTES - 1)) + 1;
 }
 
+/* Who caused an event, for hooks that classify it later (deferred). */
+struct kinfer_hook_origin {
+	__u32 pid;
+	__u32 uid;
+	char comm[16];
+};
+
+static __always_inline void kinfer_hook_origin_now(struct kinfer_hook_origin *o)
+{
+	o->pid = bpf_get_current_pid_tgid() >> 32;
+	o->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/* @from: who caused the event; NULL: the current task. */
 static __always_inline void kinfer_hook_report(const struct kinfer_task_config *cfg,
 					       const struct kinfer_task_run *run,
-					       const __u8 *text, __u32 text_len)
+					       const __u8 *text, __u32 text_len,
+					       const struct kinfer_hook_origin *from)
 {
 	struct kinfer_event *ev;
 
@@ -98,10 +114,16 @@ static __always_inline void kinfer_hook_report(const struct kinfer_task_config *
 	ev->err = run->err;
 	ev->label = run->label;
 	ev->score_bits = run->score_bits;
-	ev->pid = bpf_get_current_pid_tgid() >> 32;
-	ev->uid = (__u32)bpf_get_current_uid_gid();
 	ev->text_len = text_len;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (from) {
+		ev->pid = from->pid;
+		ev->uid = from->uid;
+		__builtin_memcpy(ev->comm, from->comm, sizeof(ev->comm));
+	} else {
+		ev->pid = bpf_get_current_pid_tgid() >> 32;
+		ev->uid = (__u32)bpf_get_current_uid_gid();
+		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	}
 	if (!text || bpf_probe_read_kernel(ev->text, sizeof(ev->text), text))
 		__builtin_memset(ev->text, 0, sizeof(ev->text));
 	bpf_ringbuf_submit(ev, 0);
@@ -110,12 +132,14 @@ static __always_inline void kinfer_hook_report(const struct kinfer_task_config *
 /*
  * Classify the text in s->call.io (@len: what the reader returned: its
  * length, text_bytes + 1 when cut, or a negative errno), take the verdict
- * and report flagged events and errors.  Returns what the hook returns.
+ * and report flagged events and errors (@from as kinfer_hook_report()).
+ * Returns what the hook returns.
  */
 static __always_inline int kinfer_hook_classify(const struct kinfer_task_config *cfg,
 						struct kinfer_task_run *run,
 						struct kinfer_hook_scratch *s,
-						int len)
+						int len,
+						const struct kinfer_hook_origin *from)
 {
 	__u32 text_bytes = kinfer_hook_text_bytes(cfg);
 	__u32 truncated = 0;
@@ -140,7 +164,7 @@ static __always_inline int kinfer_hook_classify(const struct kinfer_task_config 
 	verdict = kinfer_task_end(cfg->task_id, run, sizeof(*run));
 	run->flags |= truncated;
 	if (run->flags & (KINFER_EVENT_FLAGGED | KINFER_EVENT_ERROR))
-		kinfer_hook_report(cfg, run, s->call.io, len);
+		kinfer_hook_report(cfg, run, s->call.io, len, from);
 	return verdict;
 }
 
@@ -152,7 +176,7 @@ static __always_inline int kinfer_hook_fail(const struct kinfer_task_config *cfg
 
 	run->err = err;
 	verdict = kinfer_task_end(cfg->task_id, run, sizeof(*run));
-	kinfer_hook_report(cfg, run, 0, 0);
+	kinfer_hook_report(cfg, run, 0, 0, 0);
 	return verdict;
 }
 

@@ -25,6 +25,7 @@ extern int kinfer_bind(struct kinfer_ctx *ctx, void *buf, __u32 buf__sz) __ksym;
 /* Tasks (uapi/kinfer_task.h); the argv reader is for sleepable programs. */
 extern int kinfer_task_begin(__u32 task_id, void *run, __u32 run__sz) __ksym;
 extern int kinfer_task_end(__u32 task_id, void *run, __u32 run__sz) __ksym;
+extern int kinfer_task_defer(__u32 task_id) __ksym;
 extern int kinfer_exec_argv_read(struct linux_binprm *bprm, void *buf,
 				 __u32 buf__sz) __ksym;
 

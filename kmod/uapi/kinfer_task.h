@@ -74,6 +74,23 @@ struct kinfer_task_config {
 	char hook[16];		/* which hook program: "exec", ... */
 };
 
+/*
+ * Hooks where the model cannot run inline (any context, interrupts off)
+ * queue their text and call kinfer_task_defer(); the module's worker then
+ * runs the task's runner -- a sleepable BPF_PROG_TYPE_SYSCALL program the
+ * loader gave it (tasks/<task>/runner) -- in process context, with this
+ * as its context.  The runner returns KINFER_DRAIN_MORE when it stopped
+ * with text still queued, and is run again.
+ */
+#if !defined(__bpf__) || !defined(__VMLINUX_H__)
+struct kinfer_drain_ctx {
+	__u32 task_id;
+	__u32 reserved;
+};
+#endif
+
+#define KINFER_DRAIN_MORE	1
+
 /* One record of the events ring buffer. */
 struct kinfer_event {
 	__u64 time_ns;		/* CLOCK_BOOTTIME of the event */

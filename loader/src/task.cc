@@ -38,17 +38,24 @@ using nlohmann::json;
 
 namespace {
 
-// The hook programs kinfer ships (bpf/hooks/): object file and program.
+// The hook programs kinfer ships (bpf/hooks/): the object file, the
+// program attached to the kernel hook, and the program whose
+// kinfer_pipeline_call the pipeline replaces -- the hook itself when it
+// classifies inline, else the runner the module runs in a worker.
 struct Hook {
 	const char *name;
 	const char *object;
 	const char *program;
+	const char *caller;
+	bool deferred;		// caller is the runner: audit only
 	const char *what;
 };
 
 const Hook kHooks[] = {
-	{"exec", "exec.bpf.o", "kinfer_exec",
+	{"exec", "exec.bpf.o", "kinfer_exec", "kinfer_exec", false,
 	 "exec command lines at lsm.s/bprm_check_security (sleepable, inline)"},
+	{"log", "log.bpf.o", "kinfer_log_line", "kinfer_log_drain", true,
+	 "kernel log lines at tp_btf/console (any context; classified in a worker)"},
 };
 
 const Hook &find_hook(const std::string &name, const std::string &where)
@@ -135,11 +142,11 @@ Object open_hook(const Hook &hook)
 	return obj;
 }
 
-bpf_program *hook_program(const Object &obj, const Hook &hook)
+bpf_program *program_named(const Object &obj, const Hook &hook, const char *name)
 {
-	bpf_program *prog = bpf_object__find_program_by_name(obj.get(), hook.program);
+	bpf_program *prog = bpf_object__find_program_by_name(obj.get(), name);
 	if (!prog)
-		throw KernelError(std::string("hook object ") + hook.object + " has no program " + hook.program);
+		throw KernelError(std::string("hook object ") + hook.object + " has no program " + name);
 	return prog;
 }
 
@@ -233,7 +240,7 @@ void apply_settings(const TaskManifest &t)
 
 void attach_hook(const Object &obj, const Hook &hook, const std::string &pin)
 {
-	bpf_link *l = bpf_program__attach(hook_program(obj, hook));
+	bpf_link *l = bpf_program__attach(program_named(obj, hook, hook.program));
 	if (!l)
 		throw KernelError(sys_error(std::string("attaching hook ") + hook.name, errno));
 	std::unique_ptr<bpf_link, LinkCloser> link(l);
@@ -390,6 +397,9 @@ int cmd_task_add(const std::string &manifest)
 	PipelineManifest p = read_pipeline_manifest(t.pipeline);
 	const Hook &hook = find_hook(t.hook, manifest);
 	flag_mask(t, p);
+	if (hook.deferred && t.mode == "enforce")
+		throw InputError(manifest + ": mode: hook \"" + t.hook + "\" classifies after the event "
+				 "(in a worker), so it can only audit");
 	if (p.max_bytes > KINFER_CALL_TEXT_BYTES)
 		throw InputError(t.pipeline + ": max_bytes " + std::to_string(p.max_bytes) +
 				 " is more than a hook passes (" + std::to_string(KINFER_CALL_TEXT_BYTES) + ")");
@@ -409,14 +419,17 @@ int cmd_task_add(const std::string &manifest)
 	std::string pins = task_pin_dir(t.name);
 	make_dirs(pins);
 	Object obj = open_hook(hook);
-	int err = bpf_program__pin(hook_program(obj, hook), (pins + "/hook").c_str());
+	bpf_program *caller = program_named(obj, hook, hook.caller);
+	int err = bpf_program__pin(caller, (pins + "/caller").c_str());
 	if (err)
-		throw KernelError(sys_error("pinning " + pins + "/hook", err));
+		throw KernelError(sys_error("pinning " + pins + "/caller", err));
 	fill_config(obj, t, p, id, pins + "/config");
 	LoadOptions opts;
-	opts.attach = pins + "/hook";
+	opts.attach = pins + "/caller";
 	opts.pipeline = p.meta();
 	load_model(c, opts);
+	if (hook.deferred)
+		write_attr(task_sysfs_dir(t.name) + "/runner", std::to_string(bpf_program__fd(caller)) + "\n");
 	apply_settings(t);
 	attach_hook(obj, hook, pins + "/link");
 	guard.commit();

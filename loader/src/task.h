@@ -9,11 +9,14 @@
 //	 "sample_rate": 1, "flag_labels": ["malicious"], "enabled": true}
 //
 // `kinfer task add` registers the task with kinfer.ko (tasks/<task>/ in
-// sysfs), loads the hook program, loads the pipeline as model <task> and
-// attaches it to the hook's kinfer_pipeline_call, fills the hook's config
-// map and attaches the hook.  Pins:
+// sysfs), loads the hook programs, loads the pipeline as model <task> and
+// attaches it to the caller's kinfer_pipeline_call, fills the config map
+// and attaches the hook.  A deferred hook's caller is the task's runner,
+// which the module runs in a worker (tasks/<task>/runner).  Pins:
 //
-//	/sys/fs/bpf/kinfer/tasks/<task>/hook, config, link
+//	/sys/fs/bpf/kinfer/tasks/<task>/caller	the program calling the pipeline
+//	/sys/fs/bpf/kinfer/tasks/<task>/config	the hook's config map
+//	/sys/fs/bpf/kinfer/tasks/<task>/link	the hook's attachment
 //	/sys/fs/bpf/kinfer/events		the ring buffer all hooks share
 //	/sys/fs/bpf/kinfer/<task>/		the pipeline, as any model
 #pragma once

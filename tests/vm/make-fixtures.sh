@@ -40,4 +40,7 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 # Text pipelines: the demo classifier with JAX's answers, MiniLM with
 # sentence-transformers' embeddings.
 "$ROOT/.venv/bin/python" "$ROOT/tests/models/nlp_fixtures.py" "$OUT/nlp"
+# The shipped task cmdline-guard: its pipeline, task manifest and held-out
+# commands with JAX's answers.
+"$ROOT/.venv/bin/python" -m kinfer.examples.cmdline_guard "$OUT/tasks/cmdline-guard"
 echo "$want" > "$stamp"
