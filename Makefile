@@ -1,6 +1,7 @@
 # kinfer: top-level entry points.
 #   make demo   install what is needed, build, boot Debian's kernel in a VM
-#               and run a Flax model in it
+#               and run two text tasks in it (Flax and MiniLM models on
+#               exec command lines and kernel log lines)
 #   make test   install, build, run every test (C++, Python, in-kernel in a VM)
 # Both are idempotent; a second run only rebuilds what changed.
 

@@ -43,4 +43,7 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 # The shipped task cmdline-guard: its pipeline, task manifest and held-out
 # commands with JAX's answers.
 "$ROOT/.venv/bin/python" -m kinfer.examples.cmdline_guard "$OUT/tasks/cmdline-guard"
+# The shipped task log-sentinel: MiniLM against prototype sentences, and
+# probe lines with JAX's cosines.
+"$ROOT/.venv/bin/python" -m kinfer.examples.log_sentinel "$OUT/tasks/log-sentinel"
 echo "$want" > "$stamp"

@@ -11,7 +11,8 @@ WordPiece tokenizer feeds it directly (see :mod:`kinfer.nlp`).
 shell command lines -- :data:`DEMO_LABELS` ``["benign", "suspicious"]`` --
 with full-batch Adam written in plain JAX (no optax), deterministically for
 a seed, in a few seconds on a CPU. It is a demonstration of the pipeline,
-not a security tool: the corpus is tiny and templated.
+not a security tool: the corpus is tiny and templated. :func:`train_classifier`
+is that trainer for any corpus (:mod:`kinfer.examples.cmdline_guard` uses it).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "DEMO_LABELS",
     "TextClassifier",
     "demo_corpus",
+    "train_classifier",
     "train_demo_classifier",
 ]
 
@@ -176,24 +178,54 @@ def train_demo_classifier(
 ) -> tuple[TextClassifier, dict[str, Any]]:
     """A :class:`TextClassifier` trained on :func:`demo_corpus` (labels :data:`DEMO_LABELS`).
 
-    ``tokenize(texts, max_length) -> (ids, mask)`` makes the training ids;
-    by default :func:`kinfer.nlp.tokenize` with the MiniLM ``vocab.txt``
-    (the kernel's tokenizer built for userspace, so the model is trained on
-    exactly the ids it will see in the kernel). Full-batch Adam (learning
-    rate 0.02) for ``steps`` steps from ``jax.random.key(seed)`` on a
-    cross-entropy with label ``smoothing``: the same seed gives the same
-    variables.
+    :func:`train_classifier` on ``demo_corpus(seed)`` with the default
+    sizes and learning rate: the same seed gives the same variables.
 
     Returns:
         ``(module, variables)``.
     """
     texts, labels = demo_corpus(seed)
+    return train_classifier(texts, labels, classes=len(DEMO_LABELS), seed=seed, steps=steps,
+                            max_length=max_length, smoothing=smoothing,
+                            tokenize=tokenize)  # fmt: skip
+
+
+def train_classifier(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    classes: int = 2,
+    seed: int = 0,
+    steps: int = 150,
+    max_length: int = 32,
+    smoothing: float = 0.1,
+    learning_rate: float = 0.02,
+    dim: int = 32,
+    hidden: int = 32,
+    tokenize: Tokenize | None = None,
+) -> tuple[TextClassifier, dict[str, Any]]:
+    """A :class:`TextClassifier` of ``classes`` classes trained on ``texts`` and ``labels``.
+
+    ``tokenize(texts, max_length) -> (ids, mask)`` makes the training ids;
+    by default :func:`kinfer.nlp.tokenize` with the MiniLM ``vocab.txt``
+    (the kernel's tokenizer built for userspace, so the model is trained on
+    exactly the ids it will see in the kernel). Full-batch Adam
+    (``learning_rate``) for ``steps`` steps from ``jax.random.key(seed)`` on
+    a cross-entropy with label ``smoothing``: the same inputs and seed give
+    the same variables. Full batch because the corpora this is meant for
+    (a few thousand short texts) fit in one step on a CPU, and it keeps the
+    result independent of any shuffling.
+
+    Returns:
+        ``(module, variables)``.
+    """
+    if len(texts) != len(labels) or not texts:
+        raise ValueError(f"{len(texts)} texts for {len(labels)} labels: need as many, at least 1")
     ids, mask = (tokenize or _default_tokenize)(texts, max_length)
-    module = TextClassifier(classes=len(DEMO_LABELS))
+    module = TextClassifier(classes=classes, dim=dim, hidden=hidden)
     variables = module.init(jax.random.key(seed), ids[:1], mask[:1])
     params = variables["params"]
     ids_j, mask_j = jnp.asarray(ids, jnp.int32), jnp.asarray(mask, jnp.int32)
-    classes = len(DEMO_LABELS)
     # label smoothing keeps the probabilities graded (about 0.95, not 1.0)
     targets = jax.nn.one_hot(jnp.asarray(labels), classes) * (1 - smoothing) + smoothing / classes
 
@@ -201,7 +233,7 @@ def train_demo_classifier(
         logits = cast(jax.Array, module.apply({"params": p}, ids_j, mask_j))
         return -jnp.mean(jnp.sum(targets * jax.nn.log_softmax(logits), axis=-1))
 
-    lr, b1, b2, eps = 0.02, 0.9, 0.999, 1e-8
+    lr, b1, b2, eps = learning_rate, 0.9, 0.999, 1e-8
 
     @jax.jit
     def step(p: Any, m: Any, v: Any, t: jax.Array) -> tuple[Any, Any, Any]:
