@@ -16,12 +16,12 @@ RESULTS   := $(BUILD)/test-results
 FIXTURES  := $(BUILD)/fixtures
 
 .PHONY: all deps build kmod loader bpf fixtures sanitize test test-cpp test-python \
-	test-cli test-sanitize test-vm demo conformance clean help
+	test-cli test-sanitize test-vm demo bench conformance clean help
 
 all: build
 
 help:
-	@echo "make deps | build | test | demo | conformance | sanitize | clean"
+	@echo "make deps | build | test | demo | bench | conformance | sanitize | clean"
 
 # deps.sh is cheap when everything is present; a stamp would hide a
 # package removed by hand.
@@ -107,6 +107,10 @@ test-vm:
 
 demo: build
 	@sh scripts/demo.sh
+
+# Benchmarks: never part of make test.  Ratios measured side by side in one run.
+bench: build
+	@sh scripts/bench.sh
 
 clean:
 	-$(MAKE) -C kmod clean

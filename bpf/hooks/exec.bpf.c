@@ -22,19 +22,22 @@ int BPF_PROG(kinfer_exec, struct linux_binprm *bprm, int ret)
 	const struct kinfer_task_config *cfg;
 	struct kinfer_task_run run = {};
 	struct kinfer_hook_scratch *s;
-	int len;
+	int len, verdict;
 
 	if (ret)
 		return ret;
 	cfg = kinfer_hook_config();
-	if (!cfg || kinfer_task_begin(cfg->task_id, &run, sizeof(run)) <= 0)
+	if (!cfg || !kinfer_hook_in_scope(cfg) ||
+	    kinfer_task_begin(cfg->task_id, &run, sizeof(run)) <= 0)
 		return 0;
-	s = kinfer_hook_scratch();
+	s = kinfer_hook_scratch_get();
 	if (!s)
-		return kinfer_hook_fail(cfg, &run, -KINFER_ENOMEM);
+		return kinfer_hook_fail(cfg, &run, -KINFER_EBUSY);
 	len = kinfer_exec_argv_read(bprm, s->call.io,
 				    kinfer_hook_text_bytes(cfg));
-	return kinfer_hook_classify(cfg, &run, s, len, 0);
+	verdict = kinfer_hook_classify(cfg, &run, s, len, 0);
+	kinfer_hook_scratch_put(s);
+	return verdict;
 }
 
 char LICENSE[] SEC("license") = "GPL";

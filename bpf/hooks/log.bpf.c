@@ -56,13 +56,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct kinfer_hook_scratch);
-} drain_scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
 	__type(value, struct pending_line);
 } draining SEC(".maps");
 
@@ -151,15 +144,19 @@ int kinfer_log_drain(struct kinfer_drain_ctx *ctx)
 	struct kinfer_hook_scratch *s;
 	struct pending_line *line;
 	__u32 zero = 0;
-	int i;
+	int i, ret = KINFER_DRAIN_MORE;
 
 	line = bpf_map_lookup_elem(&draining, &zero);
-	s = bpf_map_lookup_elem(&drain_scratch, &zero);
-	if (!cfg || !line || !s)
+	if (!cfg || !line)
+		return 0;
+	s = kinfer_hook_scratch_get();
+	if (!s)
 		return 0;
 	for (i = 0; i < DRAIN_BATCH; i++) {
-		if (!take(line))
-			return 0;
+		if (!take(line)) {
+			ret = 0;
+			break;
+		}
 		if (line->run.err) {	/* the text could not be read */
 			kinfer_hook_classify(cfg, &line->run, s, line->run.err, &line->from);
 			continue;
@@ -167,7 +164,8 @@ int kinfer_log_drain(struct kinfer_drain_ctx *ctx)
 		__builtin_memcpy(s->call.io, line->text, LOG_TEXT_BYTES);
 		kinfer_hook_classify(cfg, &line->run, s, line->len, &line->from);
 	}
-	return KINFER_DRAIN_MORE;
+	kinfer_hook_scratch_put(s);
+	return ret;
 }
 
 char LICENSE[] SEC("license") = "GPL";

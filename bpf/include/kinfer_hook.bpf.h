@@ -18,6 +18,7 @@
 
 #define KINFER_ENOENT	2
 #define KINFER_ENOMEM	12
+#define KINFER_EBUSY	16
 #define KINFER_EINVAL	22
 
 /* Filled by the loader before the hook is attached. */
@@ -36,18 +37,26 @@ struct {
 } events SEC(".maps");
 
 /*
- * The text and the pipeline's io, per thread: a sleepable hook may be
- * preempted between reading the text and classifying it, so per-CPU
- * memory could be overwritten by the next event on that CPU.
+ * The text and the pipeline's io: a pool of slots, each claimed for one
+ * event.  A sleepable hook may be preempted between reading the text and
+ * classifying it, so per-CPU memory could be overwritten by the next
+ * event on that CPU; task storage was tried and fails under load on 6.1
+ * (its per-CPU busy counter refuses a second task on a CPU whose first
+ * one slept inside the allocation).  All slots busy: the event is an
+ * error (-EBUSY), as when every sleepable run context is in use.
  */
+#define KINFER_HOOK_SLOTS	64	/* a power of two */
+
 struct kinfer_hook_scratch {
+	__u32 busy;
+	__u32 pad;
 	struct kinfer_call call;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KINFER_HOOK_SLOTS);
+	__type(key, __u32);
 	__type(value, struct kinfer_hook_scratch);
 } task_scratch SEC(".maps");
 
@@ -66,10 +75,24 @@ static __always_inline const struct kinfer_task_config *kinfer_hook_config(void)
 	return bpf_map_lookup_elem(&task_config, &zero);
 }
 
-static __always_inline struct kinfer_hook_scratch *kinfer_hook_scratch(void)
+/* Claim a free slot, starting from one that depends on the CPU. */
+static __always_inline struct kinfer_hook_scratch *kinfer_hook_scratch_get(void)
 {
-	return bpf_task_storage_get(&task_scratch, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u32 start = bpf_get_smp_processor_id() * 4, i;
+
+	for (i = 0; i < KINFER_HOOK_SLOTS; i++) {
+		__u32 k = (start + i) & (KINFER_HOOK_SLOTS - 1);
+		struct kinfer_hook_scratch *s = bpf_map_lookup_elem(&task_scratch, &k);
+
+		if (s && __sync_val_compare_and_swap(&s->busy, 0, 1) == 0)
+			return s;
+	}
+	return 0;
+}
+
+static __always_inline void kinfer_hook_scratch_put(struct kinfer_hook_scratch *s)
+{
+	__sync_lock_test_and_set(&s->busy, 0);
 }
 
 /*
@@ -79,6 +102,14 @@ static __always_inline struct kinfer_hook_scratch *kinfer_hook_scratch(void)
 static __always_inline __u32 kinfer_hook_text_bytes(const struct kinfer_task_config *cfg)
 {
 	return ((cfg->text_bytes - 1) & (KINFER_CALL_TEXT_BYTES - 1)) + 1;
+}
+
+/* Events outside the task's scope pass unseen (not even counted). */
+static __always_inline bool kinfer_hook_in_scope(const struct kinfer_task_config *cfg)
+{
+	if (cfg->scope & KINFER_SCOPE_UID)
+		return (__u32)bpf_get_current_uid_gid() == cfg->scope_uid;
+	return true;
 }
 
 /* Who caused an event, for hooks that classify it later (deferred). */

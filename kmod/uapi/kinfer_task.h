@@ -72,7 +72,11 @@ struct kinfer_task_config {
 	char task[KINFER_TASK_NAME_BYTES];
 	char pipeline[KINFER_TASK_NAME_BYTES];
 	char hook[16];		/* which hook program: "exec", ... */
+	__u32 scope;		/* KINFER_SCOPE_*: which events the task sees */
+	__u32 scope_uid;	/* with KINFER_SCOPE_UID: only this uid's */
 };
+
+#define KINFER_SCOPE_UID	0x1U	/* events of one user only */
 
 /*
  * Hooks where the model cannot run inline (any context, interrupts off)

@@ -54,6 +54,8 @@ struct Hook {
 const Hook kHooks[] = {
 	{"exec", "exec.bpf.o", "kinfer_exec", "kinfer_exec", false,
 	 "exec command lines at lsm.s/bprm_check_security (sleepable, inline)"},
+	{"file", "file.bpf.o", "kinfer_file_open", "kinfer_file_open", false,
+	 "file paths at lsm.s/file_open (sleepable, inline)"},
 	{"log", "log.bpf.o", "kinfer_log_line", "kinfer_log_drain", true,
 	 "kernel log lines at tp_btf/console (any context; classified in a worker)"},
 };
@@ -169,6 +171,10 @@ void fill_config(const Object &obj, const TaskManifest &t, const PipelineManifes
 	copy_name(cfg.task, sizeof(cfg.task), t.name);
 	copy_name(cfg.pipeline, sizeof(cfg.pipeline), t.name);
 	copy_name(cfg.hook, sizeof(cfg.hook), t.hook);
+	if (t.scope_uid >= 0) {
+		cfg.scope |= KINFER_SCOPE_UID;
+		cfg.scope_uid = (uint32_t)t.scope_uid;
+	}
 	uint32_t zero = 0;
 	if (bpf_map_update_elem(bpf_map__fd(map), &zero, &cfg, BPF_ANY))
 		throw KernelError(sys_error("writing the config map of task " + t.name, errno));
@@ -271,6 +277,8 @@ json task_json(const std::string &task)
 		j["text_bytes"] = cfg.text_bytes;
 		j["flag_labels_mask"] = cfg.flag_labels;
 		j["attached"] = path_exists(task_pin_dir(task) + "/link");
+		if (cfg.scope & KINFER_SCOPE_UID)
+			j["scope_uid"] = cfg.scope_uid;
 	} catch (const Error &e) {
 		j["error"] = e.what();
 	}
@@ -284,8 +292,9 @@ TaskManifest read_task_manifest(const std::string &file)
 	json j = read_json(file);
 	if (!j.is_object())
 		throw InputError(file + ": a task manifest is a JSON object");
-	static const char *known[] = {"name", "pipeline", "hook", "mode", "threshold", "on_error",
-				      "sample_rate", "flag_labels", "enabled", "description"};
+	static const char *known[] = {"name",	     "pipeline",    "hook",    "mode",
+				      "threshold",   "on_error",    "sample_rate", "flag_labels",
+				      "enabled",     "description", "scope"};
 	for (const auto &kv : j.items())
 		if (std::find_if(std::begin(known), std::end(known),
 				 [&](const char *k) { return kv.key() == k; }) == std::end(known))
@@ -316,6 +325,16 @@ TaskManifest read_task_manifest(const std::string &file)
 	t.sample_rate = (uint32_t)rate;
 	t.enabled = field<bool>(j, "enabled", file, true);
 	t.flag_labels = field<std::vector<std::string>>(j, "flag_labels", file, {});
+	json scope = field<json>(j, "scope", file, json::object());
+	if (!scope.is_object())
+		throw InputError(file + ": scope: an object, e.g. {\"uid\": 1000}");
+	for (const auto &kv : scope.items()) {
+		if (kv.key() != "uid")
+			throw InputError(file + ": scope." + kv.key() + ": unknown field (scopes: uid)");
+		if (!kv.value().is_number_unsigned() || kv.value().get<uint64_t>() > UINT32_MAX - 1)
+			throw InputError(file + ": scope.uid: a user id, 0.." + std::to_string(UINT32_MAX - 1));
+		t.scope_uid = kv.value().get<int64_t>();
+	}
 	if (t.flag_labels.empty())
 		throw InputError(file + ": flag_labels: name at least one label the task flags");
 	return t;

@@ -6,7 +6,8 @@
 //
 //	{"name": "cmdline-guard", "pipeline": "pipeline.json", "hook": "exec",
 //	 "mode": "audit" | "enforce", "threshold": 0.5, "on_error": "allow" | "deny",
-//	 "sample_rate": 1, "flag_labels": ["malicious"], "enabled": true}
+//	 "sample_rate": 1, "flag_labels": ["malicious"], "enabled": true,
+//	 "scope": {"uid": 1000}}	(optional: only that user's events)
 //
 // `kinfer task add` registers the task with kinfer.ko (tasks/<task>/ in
 // sysfs), loads the hook programs, loads the pipeline as model <task> and
@@ -35,6 +36,7 @@ struct TaskManifest {
 	uint32_t sample_rate = 1;
 	bool enabled = true;
 	std::vector<std::string> flag_labels;
+	int64_t scope_uid = -1;		// "scope": {"uid": N}; -1: every event
 };
 
 // Throws InputError naming the file and the field.

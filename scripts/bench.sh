@@ -1,0 +1,16 @@
+#!/bin/sh
+# make bench: benchmarks, never part of make test.  Today: exec latency
+# with and without the cmdline-guard task, measured in one VM run
+# (bench/exec_latency.py); writes build/bench/exec.{md,json}.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TASK="$ROOT/build/demo/cmdline-guard"
+if [ ! -f "$TASK/pipeline.onnx" ]; then
+	echo "== training cmdline-guard (Flax, generated corpus, ~25 s)"
+	"$ROOT/.venv/bin/python" -m kinfer.examples.cmdline_guard "$TASK" >/dev/null
+fi
+mkdir -p "$ROOT/build/bench"
+echo "== exec latency in the VM (TCG, a few minutes)"
+"$ROOT/scripts/vm-run.sh" --out "$ROOT/build/bench" -- sh -c \
+	"mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; insmod kmod/kinfer.ko && \
+	 .venv/bin/python bench/exec_latency.py $TASK/cmdline-guard.task.json $TASK/heldout.json $ROOT/build/bench"
