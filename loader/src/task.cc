@@ -413,7 +413,12 @@ std::map<uint32_t, std::string> task_names()
 int cmd_task_add(const std::string &manifest)
 {
 	TaskManifest t = read_task_manifest(manifest);
-	PipelineManifest p = read_pipeline_manifest(t.pipeline);
+	PipelineManifest p;
+	try {
+		p = read_pipeline_manifest(t.pipeline);
+	} catch (const InputError &e) {
+		throw InputError(manifest + ": pipeline: " + e.what());
+	}
 	const Hook &hook = find_hook(t.hook, manifest);
 	flag_mask(t, p);
 	if (hook.deferred && t.mode == "enforce")
