@@ -144,7 +144,14 @@ static void model_free_work(struct work_struct *work)
 	kobject_put(&model->kobj);
 }
 
-static bool model_name_valid(const char *name)
+/**
+ * kinfer_name_valid() - is this a valid model or task name?
+ * @name: NUL-terminated
+ *
+ * Return: true for 1 to KINFER_NAME_MAX characters of [A-Za-z0-9_-],
+ * which are also valid file names in sysfs and bpffs.
+ */
+bool kinfer_name_valid(const char *name)
 {
 	size_t i, len = strnlen(name, KINFER_NAME_MAX + 1);
 
@@ -249,7 +256,7 @@ int kinfer_model_register(struct kobject *parent, const char *name,
 	struct kinfer_model *model;
 	int ret;
 
-	if (!model_name_valid(name))
+	if (!kinfer_name_valid(name))
 		return -EINVAL;
 	if (arena_bytes > kinfer_arena_size())
 		return -E2BIG;

@@ -60,6 +60,8 @@ struct kinfer_model {
 	char name[KINFER_NAME_MAX + 1];
 };
 
+bool kinfer_name_valid(const char *name);
+
 int kinfer_model_init(void);
 void kinfer_model_exit(void);
 

@@ -91,23 +91,39 @@ static int copy_line(char *dst, size_t size, const char *buf, size_t count)
 	return 0;
 }
 
-/* "<name> <arena_bytes>": exactly one space, arena_bytes in decimal. */
-static ssize_t register_store(struct kobject *kobj, struct kobj_attribute *attr,
-			      const char *buf, size_t count)
+/*
+ * Copy a "<first> <second>" line into @line and split it at its one
+ * space; *@second points into @line.
+ */
+static int split_line(char *line, size_t size, const char *buf, size_t count,
+		      char **second)
 {
-	char line[KINFER_NAME_MAX + 1 + 16];
 	char *space;
-	u32 arena_bytes;
-	int ret;
+	int ret = copy_line(line, size, buf, count);
 
-	ret = copy_line(line, sizeof(line), buf, count);
 	if (ret)
 		return ret;
 	space = strchr(line, ' ');
 	if (!space)
 		return -EINVAL;
 	*space = '\0';
-	ret = kstrtou32(space + 1, 10, &arena_bytes);
+	*second = space + 1;
+	return 0;
+}
+
+/* "<name> <arena_bytes>": exactly one space, arena_bytes in decimal. */
+static ssize_t register_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	char line[KINFER_NAME_MAX + 1 + 16];
+	char *arena;
+	u32 arena_bytes;
+	int ret;
+
+	ret = split_line(line, sizeof(line), buf, count, &arena);
+	if (ret)
+		return ret;
+	ret = kstrtou32(arena, 10, &arena_bytes);
 	if (ret)
 		return ret == -ERANGE ? -E2BIG : ret;
 	ret = kinfer_model_register(kinfer_models_kobj, line, arena_bytes);
@@ -133,17 +149,13 @@ static ssize_t task_add_store(struct kobject *kobj, struct kobj_attribute *attr,
 			      const char *buf, size_t count)
 {
 	char line[2 * (KINFER_NAME_MAX + 1)];
-	char *space;
+	char *pipeline;
 	int ret;
 
-	ret = copy_line(line, sizeof(line), buf, count);
+	ret = split_line(line, sizeof(line), buf, count, &pipeline);
 	if (ret)
 		return ret;
-	space = strchr(line, ' ');
-	if (!space)
-		return -EINVAL;
-	*space = '\0';
-	ret = kinfer_task_add(line, space + 1);
+	ret = kinfer_task_add(line, pipeline);
 	return ret ? ret : count;
 }
 

