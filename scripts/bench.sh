@@ -11,6 +11,5 @@ if [ ! -f "$TASK/pipeline.onnx" ]; then
 fi
 mkdir -p "$ROOT/build/bench"
 echo "== exec latency in the VM (TCG, a few minutes)"
-"$ROOT/scripts/vm-run.sh" --out "$ROOT/build/bench" -- sh -c \
-	"mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; insmod kmod/kinfer.ko && \
-	 .venv/bin/python bench/exec_latency.py $TASK/cmdline-guard.task.json $TASK/heldout.json $ROOT/build/bench"
+"$ROOT/scripts/vm-run.sh" --out "$ROOT/build/bench" -- \
+	sh scripts/bench-in-guest.sh "$TASK" "$ROOT/build/bench"
