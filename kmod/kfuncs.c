@@ -63,9 +63,7 @@ static bool caller_may_sleep(void)
  * level (task, softirq or hardirq; each has its own) and clears the arena
  * bytes the plan uses.  Does not sleep; the run's work is bounded by the
  * module parameter budget_atomic, its arena in softirq and hardirq
- * context by irq_arena_kib.  Called where the caller may in fact sleep (a
- * pipeline attached to a sleepable hook: freplace programs cannot be
- * loaded sleepable), it runs as kinfer_ctx_acquire_sleepable() does.
+ * context by irq_arena_kib.
  *
  * Return: the run context, to be passed to every other kfunc and finally
  * to kinfer_ctx_release(); NULL with *@status set (see kinfer_run_begin():
@@ -73,6 +71,27 @@ static bool caller_may_sleep(void)
  */
 struct kinfer_ctx *kinfer_ctx_acquire(const void *plan, u32 plan__sz,
 				      int *status)
+{
+	return kinfer_run_begin(plan, plan__sz, status, false);
+}
+
+/**
+ * kinfer_ctx_acquire_auto() - start a model run as the caller's context allows
+ * @plan: as kinfer_ctx_acquire()
+ * @plan__sz: as kinfer_ctx_acquire()
+ * @status: as kinfer_ctx_acquire()
+ *
+ * For code that cannot know at load time whether it will run sleepable:
+ * a pipeline attached (freplace) to a hook's kinfer_pipeline_call, which
+ * the verifier treats as non-sleepable whatever the hook is.  Where the
+ * caller may in fact sleep (a sleepable LSM hook, a task's runner), the
+ * run is a sleepable one, as kinfer_ctx_acquire_sleepable() gives;
+ * elsewhere an atomic one, as kinfer_ctx_acquire() gives.
+ *
+ * Return: as those two.
+ */
+struct kinfer_ctx *kinfer_ctx_acquire_auto(const void *plan, u32 plan__sz,
+					   int *status)
 {
 	return kinfer_run_begin(plan, plan__sz, status, caller_may_sleep());
 }
@@ -225,6 +244,7 @@ KINFER_OP_LIST(KINFER_OP_KFUNC)
 
 BTF_SET8_START(kinfer_kfunc_ids)
 BTF_ID_FLAGS(func, kinfer_ctx_acquire, KF_ACQUIRE | KF_RET_NULL)
+BTF_ID_FLAGS(func, kinfer_ctx_acquire_auto, KF_ACQUIRE | KF_RET_NULL)
 BTF_ID_FLAGS(func, kinfer_ctx_acquire_sleepable,
 	     KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, kinfer_ctx_release, KF_RELEASE)

@@ -20,6 +20,8 @@ struct kinfer_ctx *kinfer_ctx_acquire(const void *plan, u32 plan__sz,
 				      int *status);
 struct kinfer_ctx *kinfer_ctx_acquire_sleepable(const void *plan, u32 plan__sz,
 						int *status);
+struct kinfer_ctx *kinfer_ctx_acquire_auto(const void *plan, u32 plan__sz,
+					   int *status);
 void kinfer_ctx_release(struct kinfer_ctx *ctx);
 int kinfer_bind(struct kinfer_ctx *ctx, void *buf, u32 buf__sz);
 int kinfer_task_begin(u32 task_id, void *run, u32 run__sz);

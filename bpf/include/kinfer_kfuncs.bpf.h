@@ -19,6 +19,8 @@ extern struct kinfer_ctx *kinfer_ctx_acquire(const void *plan, __u32 plan__sz,
 extern struct kinfer_ctx *kinfer_ctx_acquire_sleepable(const void *plan,
 						       __u32 plan__sz,
 						       int *status) __ksym;
+extern struct kinfer_ctx *kinfer_ctx_acquire_auto(const void *plan, __u32 plan__sz,
+						  int *status) __ksym;
 extern void kinfer_ctx_release(struct kinfer_ctx *ctx) __ksym;
 extern int kinfer_bind(struct kinfer_ctx *ctx, void *buf, __u32 buf__sz) __ksym;
 

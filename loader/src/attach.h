@@ -28,7 +28,7 @@ AttachSpec parse_attach(const std::string &spec);
 CallLayout call_layout(const Compiled &c);
 
 // Emit, load and attach the EXT program; returns the link.  env as for
-// the model's own program (kfunc ids must include kinfer_ctx_acquire).
+// the model's own program (kfunc ids must include kinfer_ctx_acquire_auto).
 Fd attach_call(const Compiled &c, const EmitEnv &env, int module_btf_fd, const AttachSpec &spec);
 
 } // namespace kinfer

@@ -223,7 +223,7 @@ std::vector<bpf_insn> emit_call_program(const Lowered &l, const Plan &p, const E
 	a.mov(R6, R1);
 	a.mov(R7, R1);
 	a.add_imm(R7, offsetof(kinfer_call, io));
-	std::vector<bpf_insn> c = core(l, p, env, kKfuncAcquireAtomic, Ret{&call});
+	std::vector<bpf_insn> c = core(l, p, env, kKfuncAcquireAuto, Ret{&call});
 	a.v.insert(a.v.end(), c.begin(), c.end());
 	return a.v;
 }

@@ -166,7 +166,7 @@ LoadResult build_into(PinDir &pins, const Compiled &c, uint32_t model_id, const 
 	if (!attach.empty()) {
 		call = parse_attach(attach);
 		call_layout(c);		// before anything is created
-		kfuncs.push_back(kKfuncAcquireAtomic);
+		kfuncs.push_back(kKfuncAcquireAuto);
 	}
 	ModuleBtf btf = resolve_kfuncs("kinfer", kfuncs);
 	size_t shared = 0;

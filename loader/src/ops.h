@@ -30,7 +30,9 @@ std::vector<KernelOp> kernel_ops();
 
 // The kfuncs every program calls besides the op kfuncs.
 constexpr const char *kKfuncAcquire = "kinfer_ctx_acquire_sleepable";
-constexpr const char *kKfuncAcquireAtomic = "kinfer_ctx_acquire";
+// Sleepable or atomic as the caller's real context allows: freplace'd
+// pipelines, which the verifier never lets be sleepable.
+constexpr const char *kKfuncAcquireAuto = "kinfer_ctx_acquire_auto";
 constexpr const char *kKfuncRelease = "kinfer_ctx_release";
 constexpr const char *kKfuncBind = "kinfer_bind";
 
