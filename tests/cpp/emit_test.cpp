@@ -193,7 +193,7 @@ TEST_CASE("the context is released on every path", "[emit]")
 	REQUIRE(status_loads == 1);
 }
 
-TEST_CASE("very long programs keep error jumps in range", "[emit]")
+TEST_CASE("very long programs keep error jumps in range", "[emit][long]")
 {
 	// 3000 MATMULs of 14 insns each: one shared fail block at the end would
 	// be more than 32767 insns away from the first node's error jump.

@@ -3,8 +3,8 @@
 The fixture (kinfer.examples.cmdline_guard, made on the host) is the
 shipped task: a Flax classifier behind the in-kernel tokenizer, its task
 manifest, and held-out commands with what JAX says of each. The tests
-never run a command of the corpus: every exec runs /bin/true with the
-command as its argv, which is the text the hook reads -- so the kernel
+never run a command of the corpus: every exec runs a static binary that
+only exits (tests/vm/exit0.c) with the command as its argv, which is the text the hook reads -- so the kernel
 sees the malicious command line, and nothing harmful can run when the
 task lets it through.
 
@@ -30,7 +30,7 @@ from conftest import FIXTURES, SYSFS, dmesg_trouble, kinfer, module_for_file, ru
 GUARD = FIXTURES / "tasks/cmdline-guard"
 TASK = "cmdline-guard"
 TASK_DIR = SYSFS / "tasks" / TASK
-TRUE = "/bin/true"
+TRUE = str(FIXTURES / "exit0")
 EPERM = 1
 SCORE_TOL = 1e-5
 STORM_PROCS = 4
@@ -77,12 +77,12 @@ def counters() -> dict[str, int]:
 
 
 def exec_as(argv: Sequence[str | bytes]) -> int:
-    """Run /bin/true with this argv; 0, or the errno of a refused exec."""
+    """Run exit0 with this argv; 0, or the errno of a refused exec."""
     try:
-        proc = subprocess.run(list(argv), executable=TRUE, capture_output=True, timeout=60)
+        pid = os.posix_spawn(TRUE, list(argv), {})
     except PermissionError as e:
         return e.errno
-    assert proc.returncode == 0
+    assert os.waitpid(pid, 0)[1] == 0
     return 0
 
 
@@ -320,7 +320,7 @@ def test_bad_argv_is_classified_with_bounded_work() -> None:
     are exact, events are truncated, the kernel log stays clean."""
     big = [b"x" * 100_000 for _ in range(15)]  # 1.5 MB of arguments
     cases: list[list[bytes]] = [
-        [b"/bin/true"] + big,
+        [TRUE.encode()] + big,
         [b"\xff\xfe\xfd", b"\xc3\x28", b"cat", b"/etc/shadow\xff"],
         [b"", b"", b""],
         [],
@@ -330,7 +330,7 @@ def test_bad_argv_is_classified_with_bounded_work() -> None:
     events()
     before = counters()
     for argv in cases:
-        assert execve_raw(b"/bin/true", argv) in (0, EPERM)
+        assert execve_raw(TRUE.encode(), argv) in (0, EPERM)
     after = counters()
     assert after["events"] - before["events"] == len(cases)
     assert after["errors"] == before["errors"]
@@ -344,7 +344,7 @@ import json, os, sys
 argvs = json.loads(sys.stdin.readline()); n = int(sys.argv[1]); ok = denied = 0
 for i in range(n):
     try:
-        pid = os.posix_spawn("/bin/true", argvs[i % len(argvs)], {})
+        pid = os.posix_spawn(sys.argv[2], argvs[i % len(argvs)], {})
     except PermissionError:
         denied += 1
         continue
@@ -362,7 +362,7 @@ def test_exec_storm_counters_exact(heldout: list[dict]) -> None:
     mix = good[:4] + bad[:1]  # one in five malicious
     events()
     with task_off():  # the workers start unclassified, then wait for their input
-        procs = [subprocess.Popen(["python3", "-c", STORM, str(STORM_EXECS)],
+        procs = [subprocess.Popen(["python3", "-c", STORM, str(STORM_EXECS), TRUE],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                  for _ in range(STORM_PROCS)]
     before = counters()
