@@ -42,11 +42,28 @@ module_param(task_sample_rate, uint, 0444);
 MODULE_PARM_DESC(task_sample_rate,
 		 "A new task classifies one event in this many, 1..1000000 (default 1)");
 
+static unsigned int task_max_tokens;
+module_param(task_max_tokens, uint, 0444);
+MODULE_PARM_DESC(task_max_tokens,
+		 "Token cap of a new task: 0 for its pipeline's length, else 2..65536 (default 0)");
+
 static bool task_enabled = true;
 module_param(task_enabled, bool, 0444);
 MODULE_PARM_DESC(task_enabled, "Whether a new task starts enabled (default Y)");
 
 #define MAX_SAMPLE_RATE	1000000U
+/* As the loader's longest tokenizer sequence; the pipeline's length caps it. */
+#define MAX_TOKENS	65536U
+
+static bool sample_rate_valid(u32 rate)
+{
+	return rate && rate <= MAX_SAMPLE_RATE;
+}
+
+static bool max_tokens_valid(u32 n)
+{
+	return !n || (n >= 2 && n <= MAX_TOKENS);
+}
 
 static const char *const mode_names[] = {
 	[KINFER_MODE_AUDIT] = "audit",
@@ -159,26 +176,41 @@ static ssize_t threshold_store(struct kobject *kobj, struct kobj_attribute *attr
 	return count;
 }
 
-static ssize_t sample_rate_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
+/*
+ * A number setting: parsed, checked, then written whole, so a hook reads
+ * either the old value or the new one.
+ */
+static ssize_t store_u32(const char *buf, size_t count, bool (*valid)(u32),
+			 u32 *setting)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_task(kobj)->set.sample_rate));
-}
-
-static ssize_t sample_rate_store(struct kobject *kobj,
-				 struct kobj_attribute *attr, const char *buf,
-				 size_t count)
-{
-	u32 rate;
-	int ret = kstrtou32(buf, 10, &rate);
+	u32 v;
+	int ret = kstrtou32(buf, 10, &v);
 
 	if (ret)
 		return ret == -ERANGE ? -EINVAL : ret;
-	if (!rate || rate > MAX_SAMPLE_RATE)
+	if (!valid(v))
 		return -EINVAL;
-	WRITE_ONCE(to_task(kobj)->set.sample_rate, rate);
+	WRITE_ONCE(*setting, v);
 	return count;
 }
+
+#define TASK_U32_ATTR(file)						\
+static ssize_t file##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_task(kobj)->set.file)); \
+}									\
+static ssize_t file##_store(struct kobject *kobj,			\
+			    struct kobj_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	return store_u32(buf, count, file##_valid,			\
+			 &to_task(kobj)->set.file);			\
+}									\
+static struct kobj_attribute task_attr_##file = __ATTR_RW(file)
+
+TASK_U32_ATTR(sample_rate);
+TASK_U32_ATTR(max_tokens);
 
 static ssize_t runner_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -234,7 +266,6 @@ static struct kobj_attribute task_attr_enabled = __ATTR_RW(enabled);
 static struct kobj_attribute task_attr_mode = __ATTR_RW(mode);
 static struct kobj_attribute task_attr_on_error = __ATTR_RW(on_error);
 static struct kobj_attribute task_attr_threshold = __ATTR_RW(threshold);
-static struct kobj_attribute task_attr_sample_rate = __ATTR_RW(sample_rate);
 static struct kobj_attribute task_attr_runner = __ATTR_RW(runner);
 static struct kobj_attribute task_attr_last_latency_ns =
 	__ATTR_RO(last_latency_ns);
@@ -249,6 +280,7 @@ static struct attribute *task_attrs[] = {
 	&task_attr_on_error.attr,
 	&task_attr_threshold.attr,
 	&task_attr_sample_rate.attr,
+	&task_attr_max_tokens.attr,
 	&task_attr_runner.attr,
 	&task_attr_events.attr,
 	&task_attr_sampled_out.attr,
@@ -450,12 +482,18 @@ static int check_defaults(void)
 	}
 	task_defaults.threshold_key =
 		kinfer_task_threshold_key(task_defaults.threshold_ppm);
-	if (!task_sample_rate || task_sample_rate > MAX_SAMPLE_RATE) {
+	if (!sample_rate_valid(task_sample_rate)) {
 		pr_err("kinfer: task_sample_rate must be 1..%u, not %u\n",
 		       MAX_SAMPLE_RATE, task_sample_rate);
 		return -EINVAL;
 	}
 	task_defaults.sample_rate = task_sample_rate;
+	if (!max_tokens_valid(task_max_tokens)) {
+		pr_err("kinfer: task_max_tokens must be 0 or 2..%u, not %u\n",
+		       MAX_TOKENS, task_max_tokens);
+		return -EINVAL;
+	}
+	task_defaults.max_tokens = task_max_tokens;
 	return 0;
 }
 

@@ -41,6 +41,8 @@ struct kinfer_task_stats {
  * @sample_rate: classify one event in @sample_rate, 1..1000000
  * @threshold_ppm: the threshold in millionths, -1000000..1000000
  * @threshold_key: the threshold as an ordered float key (verdict.c)
+ * @max_tokens: token ids the pipeline may make of one event's text, [CLS]
+ *	and [SEP] included; 0 for the pipeline's own length
  *
  * Each field is read with READ_ONCE() by the hooks and written whole by
  * sysfs, so a write takes effect on the next event.
@@ -52,6 +54,7 @@ struct kinfer_task_settings {
 	u32 sample_rate;
 	s32 threshold_ppm;
 	u32 threshold_key;
+	u32 max_tokens;
 };
 
 /**
@@ -78,7 +81,7 @@ struct kinfer_task {
 	u64 last_latency_ns;
 	atomic64_t max_latency_ns;
 	struct kinfer_task_stats __percpu *stats;
-	struct mutex runner_lock;
+	struct mutex runner_lock;	/* serialises @runner with its replacement */
 	struct bpf_prog *runner;
 	struct irq_work kick;
 	struct work_struct drain;

@@ -116,7 +116,8 @@ static void task_count(struct kinfer_task *task, enum kinfer_task_stat stat)
 /**
  * kinfer_task_event_begin() - should the hook classify this event?
  * @task_id: the task's id (its config map)
- * @run: the event's record; start_ns is set
+ * @run: the event's record; start_ns is set, and max_tokens when the
+ *	event is to be classified
  *
  * Counts the event when the task is enabled and applies sample_rate.
  * Safe in any context.
@@ -146,6 +147,7 @@ int kinfer_task_event_begin(u32 task_id, struct kinfer_task_run *run)
 		task_count(task, KINFER_TASK_SAMPLED_OUT);
 		goto out;
 	}
+	run->max_tokens = READ_ONCE(task->set.max_tokens);
 	ret = 1;
 out:
 	rcu_read_unlock();

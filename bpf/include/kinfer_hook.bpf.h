@@ -184,6 +184,7 @@ static __always_inline int kinfer_hook_classify(const struct kinfer_task_config 
 			truncated = KINFER_EVENT_TRUNCATED;
 			len = text_bytes;
 		}
+		s->call.max_tokens = run->max_tokens;
 		run->err = kinfer_pipeline_call(&s->call);
 		if (!run->err)
 			run->err = s->call.err;

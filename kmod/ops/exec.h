@@ -200,7 +200,7 @@ struct kinfer_window_plan {
  */
 struct kinfer_tokenize_plan {
 	struct kinfer_vocab_view vocab;
-	uint64_t rows, row_bytes, len;
+	uint64_t rows, row_bytes, len, max_tokens;
 	uint64_t chunk, chunks;
 };
 

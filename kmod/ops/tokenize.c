@@ -3,20 +3,43 @@
  * TOKENIZE: text to BERT token ids, as HuggingFace tokenizers makes them
  * (kmod/text/tokenizer.h).  No FPU.
  *
- *	t[0] text uint8 [B, N] or [N] (arena or bound), t[1] the vocabulary,
- *	uint8 (bound: struct kinfer_vocab ...) -> t[2] ids int32 [B, L],
- *	t[3] mask int32 [B, L], t[4] scratch uint8 (>= sizeof(struct
- *	kinfer_tok), 8-byte aligned), all three in the arena
+ *	text uint8 [B, N] or [N] (arena or bound), the vocabulary, uint8
+ *	(bound: struct kinfer_vocab ...), optionally max_tokens int32 [1]
+ *	-> ids int32 [B, L], mask int32 [B, L], scratch uint8 (>=
+ *	sizeof(struct kinfer_tok), 8-byte aligned), all three in the arena
  *
  * Each row of text is the bytes of one text; shorter texts are padded
  * with NUL bytes, which clean-up drops, so padding never changes the
  * tokens.  ids = [CLS] tokens [SEP] [PAD]..., truncated to L as HF
- * truncates; mask is 1 up to [SEP].  A unit is one chunk of one row, so
+ * truncates; mask is 1 up to [SEP].  max_tokens, read once per run, is a
+ * tighter truncation (HF's max_length) for the same L: at most
+ * max_tokens ids before the padding; 0, or more than L, means L.  It is
+ * how a task's live token cap reaches the tokenizer.  A unit is one chunk of one row, so
  * a long text is tokenised over several sections: the tokenizer's state
  * waits in the scratch tensor in between.  Units run in order, and
  * every row's first unit starts it afresh.
  */
 #include "ops/exec.h"
+
+/* The run's length: max_tokens, or L when it is 0 or above L. */
+static int read_max_tokens(const struct kinfer_exec *ex, uint64_t len,
+			   uint64_t *max_tokens)
+{
+	const struct kinfer_view *limit = &ex->t[2];
+	int32_t k;
+
+	*max_tokens = len;
+	if (ex->n_in < 3 || !limit->data)
+		return 0;
+	if (limit->dtype != KINFER_DTYPE_INT32 || limit->bytes != sizeof(k))
+		return -EINVAL;
+	memcpy(&k, limit->data, sizeof(k));
+	if (k < 0 || k == 1)
+		return -EINVAL;
+	if (k && (uint64_t)k < len)
+		*max_tokens = (uint64_t)k;
+	return 0;
+}
 
 static int check_shapes(const struct kinfer_view *text,
 			const struct kinfer_view *ids,
@@ -42,8 +65,8 @@ static int check_shapes(const struct kinfer_view *text,
  * kinfer_prepare_tokenize() - check a TOKENIZE node and its vocabulary
  * @ex: the node, its tensors checked against their buffers
  *
- * Return: 0, -EINVAL for wrong arity, dtypes, shapes or a vocabulary
- * whose header does not check, -E2BIG when one byte of text could cost
+ * Return: 0, -EINVAL for wrong arity, dtypes, shapes, max_tokens below 0
+ * or equal to 1, or a vocabulary whose header does not check, -E2BIG when one byte of text could cost
  * more work than a section holds.
  */
 int kinfer_prepare_tokenize(struct kinfer_exec *ex)
@@ -54,7 +77,7 @@ int kinfer_prepare_tokenize(struct kinfer_exec *ex)
 	uint64_t per_byte;
 	int ret;
 
-	ret = kinfer_check_arity(ex, 2, 2, 3, 3);
+	ret = kinfer_check_arity(ex, 2, 3, 3, 3);
 	if (ret)
 		return ret;
 	ret = check_shapes(text, kinfer_out(ex, 0), kinfer_out(ex, 1),
@@ -73,6 +96,9 @@ int kinfer_prepare_tokenize(struct kinfer_exec *ex)
 	p->rows = text->rank == 2 ? text->dims[0] : 1;
 	p->row_bytes = text->dims[text->rank - 1];
 	p->len = kinfer_out(ex, 0)->dims[1];
+	ret = read_max_tokens(ex, p->len, &p->max_tokens);
+	if (ret)
+		return ret;
 	p->chunk = kinfer_min_u64(p->row_bytes,
 				  (KINFER_FPU_CHUNK - per_byte) / per_byte);
 	p->chunks = (p->row_bytes + p->chunk - 1) / p->chunk;
@@ -94,18 +120,19 @@ int kinfer_eval_tokenize(const struct kinfer_exec *ex, uint64_t begin,
 			 uint64_t end)
 {
 	const struct kinfer_tokenize_plan *p = &ex->s.tokenize;
-	struct kinfer_tok *t = (void *)ex->t[4].data;
+	const struct kinfer_view *out = &ex->t[ex->n_in];
+	struct kinfer_tok *t = (void *)out[2].data;
 	uint64_t u;
 
 	for (u = begin; u < end; u++) {
 		uint64_t row = u / p->chunks, c = u % p->chunks;
 		uint64_t from = c * p->chunk;
 		uint64_t n = kinfer_min_u64(p->chunk, p->row_bytes - from);
-		int32_t *ids = (int32_t *)ex->t[2].data + row * p->len;
-		int32_t *mask = (int32_t *)ex->t[3].data + row * p->len;
+		int32_t *ids = (int32_t *)out[0].data + row * p->len;
+		int32_t *mask = (int32_t *)out[1].data + row * p->len;
 
 		if (!c)
-			kinfer_tok_start(t, p->len - 2);
+			kinfer_tok_start(t, p->max_tokens - 2);
 		kinfer_tok_feed(t, &p->vocab,
 				ex->t[0].data + row * p->row_bytes + from, n,
 				ids + 1);

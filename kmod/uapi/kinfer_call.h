@@ -18,6 +18,11 @@
  * pipeline's scratch for its outputs.  The struct is BPF-writable memory
  * (a map value), as kfunc buffers must be.
  *
+ * max_tokens caps the token ids the tokenizer makes, [CLS] and [SEP]
+ * included, as HF's truncation to max_length does; 0, or more than the
+ * pipeline's length, means the pipeline's length.  Pipelines exported
+ * without a max_tokens input ignore it.
+ *
  * This header stands alone so that BPF programs, which take kernel types
  * from BTF, can include it next to vmlinux.h.
  */
@@ -39,7 +44,7 @@ struct kinfer_call {
 		float f;	/* the label's score (probability or cosine) */
 		__u32 bits;	/* the same, for code without float */
 	} score;
-	__u32 reserved;
+	__u32 max_tokens;	/* 0: the pipeline's length; else >= 2 */
 	__u8 io[KINFER_CALL_IO_BYTES];
 };
 

@@ -57,6 +57,8 @@ struct kinfer_task_run {
 	__u32 flag_label;	/* to end: 1 when the task flags that label */
 	__u32 flags;		/* end: KINFER_EVENT_* */
 	__s32 verdict;		/* end: what the hook returns, 0 or -EPERM */
+	__u32 max_tokens;	/* begin: the token cap for kinfer_call.max_tokens */
+	__u32 reserved;
 };
 #endif
 

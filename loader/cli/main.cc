@@ -97,7 +97,7 @@ int dispatch(CLI::App &app, const std::string &file, const std::string &name, bo
 	if (app.got_subcommand("pipeline"))
 		return cmd_pipeline_load(file, name, attach);
 	if (app.got_subcommand("classify"))
-		return cmd_classify(name, tok.texts, json);
+		return cmd_classify(name, tok.texts, json, tok.max_tokens);
 	if (app.got_subcommand("load"))
 		return cmd_load(file, name, run.shapes, share, attach);
 	if (app.got_subcommand("swap"))
@@ -210,6 +210,9 @@ int main(int argc, char **argv)
 	classify->add_option("name", name, "pipeline name")->required();
 	classify->add_option("text", tok.texts, "texts (each cut to the pipeline's max_bytes)")->required();
 	classify->add_flag("--json", json, "one JSON object per text");
+	classify->add_option("--max-tokens", tok.max_tokens,
+			     "cut each text to this many token ids, [CLS] and [SEP] included "
+			     "(0: the pipeline's length)");
 
 	TaskArgs task;
 	add_task_commands(app, task, json);

@@ -95,8 +95,16 @@ CallLayout call_layout(const Compiled &c)
 	auto fail = [&](const std::string &why) {
 		throw ModelError(c.file + ": cannot be called from BPF (kinfer_pipeline_call): " + why);
 	};
-	if (l.inputs.size() != 1 || l.inputs[0].dtype != DType::u8 || c.plan.input_io_off[0] != 0)
-		fail("it must have one input, the text (uint8)");
+	if (l.inputs.empty() || l.inputs.size() > 2 || l.inputs[0].dtype != DType::u8 ||
+	    c.plan.input_io_off[0] != 0)
+		fail("its inputs must be the text (uint8) and, optionally, max_tokens (one int32)");
+	CallLayout layout;
+	if (l.inputs.size() == 2) {
+		const LPort &k = l.inputs[1];
+		if (k.name != "max_tokens" || k.dtype != DType::i32 || shape_numel(k.shape) != 1)
+			fail("its second input must be max_tokens, one int32, not '" + k.name + "'");
+		layout.max_tokens_off = c.plan.input_io_off[1];
+	}
 	if (l.inputs[0].bytes > KINFER_CALL_TEXT_BYTES)
 		fail("its text input has " + std::to_string(l.inputs[0].bytes) + " bytes, more than " +
 		     std::to_string(KINFER_CALL_TEXT_BYTES));
@@ -110,7 +118,9 @@ CallLayout call_layout(const Compiled &c)
 		fail("it needs an output 'label' of one int32 or int64");
 	if (!score || shape_numel(score->shape) != 1 || score->dtype != DType::f32)
 		fail("it needs an output 'score' of one float32");
-	return CallLayout{c.plan.output_io_off[li], c.plan.output_io_off[si]};
+	layout.label_off = c.plan.output_io_off[li];
+	layout.score_off = c.plan.output_io_off[si];
+	return layout;
 }
 
 Fd attach_call(const Compiled &c, const EmitEnv &env, int module_btf_fd, const AttachSpec &spec)

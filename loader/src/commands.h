@@ -35,6 +35,7 @@ struct TokenizeArgs {
 	std::vector<std::string> texts;		// none: --records, or stdin
 	std::string records;			// file of (u32 LE length, bytes) records
 	uint32_t max_len = 128;
+	int32_t max_tokens = 0;			// classify: the token cap (0: none)
 	bool json = false;
 };
 int cmd_tokenize(const TokenizeArgs &a);

@@ -223,6 +223,10 @@ std::vector<bpf_insn> emit_call_program(const Lowered &l, const Plan &p, const E
 	a.mov(R6, R1);
 	a.mov(R7, R1);
 	a.add_imm(R7, offsetof(kinfer_call, io));
+	if (call.max_tokens_off != CallLayout::kNone) {
+		a.ldx_w(R1, R6, offsetof(kinfer_call, max_tokens));
+		a.stx_w(R7, (int16_t)call.max_tokens_off, R1);
+	}
 	std::vector<bpf_insn> c = core(l, p, env, kKfuncAcquireAuto, Ret{&call});
 	a.v.insert(a.v.end(), c.begin(), c.end());
 	return a.v;

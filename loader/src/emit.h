@@ -63,8 +63,10 @@ std::vector<bpf_insn> emit_syscall_program(const Lowered &l, const Plan &p, cons
 
 // Where a pipeline's outputs are in its io slot (uapi/kinfer_call.h).
 struct CallLayout {
+	static constexpr uint32_t kNone = UINT32_MAX;
 	uint32_t label_off = 0;		// int32 or int64 (little-endian: low word)
 	uint32_t score_off = 0;		// float32
+	uint32_t max_tokens_off = kNone; // int32 input, set from call->max_tokens
 };
 
 // int kinfer_pipeline_call(struct kinfer_call *call), to replace that
@@ -75,6 +77,7 @@ struct CallLayout {
 //
 //	if r1 == 0: return -EINVAL
 //	r6 = r1; r7 = r1 + offsetof(io)
+//	io[max_tokens_off] = call->max_tokens	(pipelines with that input)
 //	<core>, each "return r0" being:
 //		call->err = r0; if r0 == 0: call->label, call->score = io[...]
 //		return r0

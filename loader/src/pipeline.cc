@@ -52,9 +52,13 @@ void check_pipeline(const Compiled &c, const PipelineManifest &m)
 	json man = make_manifest(c);
 	std::vector<Port> in = meta_ports(man, "inputs"), out = meta_ports(man, "outputs");
 	auto fail = [&](const std::string &why) { throw ModelError(m.file + ": " + m.model + ": " + why); };
-	if (in.size() != 1 || in[0].dtype != DType::u8 || in[0].shape != Shape{1, (int64_t)m.max_bytes})
-		fail("the pipeline must take one input, text uint8 [1, " + std::to_string(m.max_bytes) +
-		     "] (max_bytes)");
+	if (in.empty() || in.size() > 2 || in[0].dtype != DType::u8 ||
+	    in[0].shape != Shape{1, (int64_t)m.max_bytes})
+		fail("the pipeline must take the text, uint8 [1, " + std::to_string(m.max_bytes) +
+		     "] (max_bytes), and optionally max_tokens, int32 [1]");
+	if (in.size() == 2 && (in[1].name != "max_tokens" || in[1].dtype != DType::i32 ||
+			       shape_numel(in[1].shape) != 1))
+		fail("the pipeline's second input must be max_tokens, int32 [1], not '" + in[1].name + "'");
 	const Port *label = port_named(out, "label"), *score = port_named(out, "score"),
 		   *scores = port_named(out, "scores");
 	if (!label || label->dtype != DType::i64 || shape_numel(label->shape) != 1 || !score ||
@@ -75,6 +79,29 @@ HostTensor text_tensor(const std::string &text, uint32_t max_bytes)
 	t.data.assign(max_bytes, 0);
 	std::memcpy(t.data.data(), text.data(), std::min<size_t>(text.size(), max_bytes));
 	return t;
+}
+
+HostTensor max_tokens_tensor(int32_t max_tokens)
+{
+	HostTensor t;
+	t.dtype = DType::i32;
+	t.shape = {1};
+	t.data.resize(sizeof(max_tokens));
+	std::memcpy(t.data.data(), &max_tokens, sizeof(max_tokens));
+	return t;
+}
+
+// The pipeline's inputs for one text: the text, and max_tokens when the
+// pipeline takes it (0: its own length).
+std::vector<HostTensor> pipeline_inputs(const std::string &name, const std::vector<Port> &in,
+					const std::string &text, uint32_t max_bytes, int32_t max_tokens)
+{
+	std::vector<HostTensor> r{text_tensor(text, max_bytes)};
+	if (in.size() == 2)
+		r.push_back(max_tokens_tensor(max_tokens));
+	else if (max_tokens)
+		throw UsageError("pipeline '" + name + "' has no max_tokens input (export it again with kinfer.nlp)");
+	return r;
 }
 
 } // namespace
@@ -127,8 +154,12 @@ int cmd_pipeline_load(const std::string &manifest, const std::string &name, cons
 	return 0;
 }
 
-int cmd_classify(const std::string &name, const std::vector<std::string> &texts, bool as_json)
+int cmd_classify(const std::string &name, const std::vector<std::string> &texts, bool as_json,
+		 int32_t max_tokens)
 {
+	if (max_tokens < 0 || max_tokens == 1)
+		throw UsageError("--max-tokens " + std::to_string(max_tokens) +
+				 ": 0 (the pipeline's length) or at least 2 ([CLS] and [SEP])");
 	require_module();
 	json meta = read_meta(loaded_dir(name));
 	if (!meta.contains("pipeline"))
@@ -137,9 +168,9 @@ int cmd_classify(const std::string &name, const std::vector<std::string> &texts,
 	std::vector<std::string> labels = p.at("labels").get<std::vector<std::string>>();
 	double threshold = p.at("threshold").get<double>();
 	uint32_t max_bytes = p.at("max_bytes").get<uint32_t>();
-	std::vector<Port> out = meta_ports(meta, "outputs");
+	std::vector<Port> in = meta_ports(meta, "inputs"), out = meta_ports(meta, "outputs");
 	for (const std::string &text : texts) {
-		std::vector<HostTensor> r = run_loaded(name, {text_tensor(text, max_bytes)});
+		std::vector<HostTensor> r = run_loaded(name, pipeline_inputs(name, in, text, max_bytes, max_tokens));
 		int64_t index = -1;
 		float score = 0;
 		for (size_t i = 0; i < out.size(); i++) {

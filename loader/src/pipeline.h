@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // Text pipelines from the shell: `kinfer pipeline load MANIFEST` and
 // `kinfer classify NAME TEXT...`.  A pipeline is an ONNX graph (text uint8
-// [1, N] -> label, score, scores; kinfer.nlp writes one) plus a manifest,
+// [1, N] and, optionally, max_tokens int32 [1] -> label, score, scores;
+// kinfer.nlp writes one) plus a manifest,
 // pipeline.json:
 //
 //	{"name": ..., "kind": "classifier" | "similarity",
@@ -34,7 +35,8 @@ PipelineManifest read_pipeline_manifest(const std::string &file);
 
 struct Compiled;
 // Throws ModelError unless the compiled model is the pipeline the manifest
-// describes (text uint8 [1, max_bytes] in; label, score, scores out).
+// describes (text uint8 [1, max_bytes] and optionally max_tokens int32 [1]
+// in; label, score, scores out).
 void check_pipeline(const Compiled &c, const PipelineManifest &m);
 
 // Parse a JSON file; throws InputError naming it.
@@ -43,6 +45,8 @@ nlohmann::json read_json(const std::string &file);
 std::string dir_of(const std::string &file);
 
 int cmd_pipeline_load(const std::string &manifest, const std::string &name, const std::string &attach);
-int cmd_classify(const std::string &name, const std::vector<std::string> &texts, bool json);
+// max_tokens: the token cap of every text (0: the pipeline's length).
+int cmd_classify(const std::string &name, const std::vector<std::string> &texts, bool json,
+		 int32_t max_tokens = 0);
 
 } // namespace kinfer

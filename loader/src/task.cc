@@ -241,6 +241,8 @@ void apply_settings(const TaskManifest &t)
 	set_task_setting(t.name, "threshold", t.threshold);
 	set_task_setting(t.name, "on_error", t.on_error);
 	set_task_setting(t.name, "sample_rate", std::to_string(t.sample_rate));
+	if (t.max_tokens >= 0)
+		set_task_setting(t.name, "max_tokens", std::to_string(t.max_tokens));
 	set_task_setting(t.name, "enabled", t.enabled ? "1" : "0");
 }
 
@@ -294,7 +296,7 @@ TaskManifest read_task_manifest(const std::string &file)
 		throw InputError(file + ": a task manifest is a JSON object");
 	static const char *known[] = {"name",	     "pipeline",    "hook",    "mode",
 				      "threshold",   "on_error",    "sample_rate", "flag_labels",
-				      "enabled",     "description", "scope"};
+				      "enabled",     "description", "scope",       "max_tokens"};
 	for (const auto &kv : j.items())
 		if (std::find_if(std::begin(known), std::end(known),
 				 [&](const char *k) { return kv.key() == k; }) == std::end(known))
@@ -323,6 +325,10 @@ TaskManifest read_task_manifest(const std::string &file)
 	if (rate < 1 || rate > 1000000)
 		throw InputError(file + ": sample_rate: " + std::to_string(rate) + " is outside 1..1000000");
 	t.sample_rate = (uint32_t)rate;
+	t.max_tokens = field<int64_t>(j, "max_tokens", file, -1);
+	if (j.contains("max_tokens") && (t.max_tokens < 0 || t.max_tokens == 1 || t.max_tokens > 65536))
+		throw InputError(file + ": max_tokens: " + std::to_string(t.max_tokens) +
+				 " is neither 0 (the pipeline's length) nor 2..65536");
 	t.enabled = field<bool>(j, "enabled", file, true);
 	t.flag_labels = field<std::vector<std::string>>(j, "flag_labels", file, {});
 	json scope = field<json>(j, "scope", file, json::object());
@@ -348,8 +354,8 @@ std::string hook_object_dir()
 
 const std::vector<std::string> &task_settings()
 {
-	static const std::vector<std::string> keys{"enabled", "mode", "threshold", "on_error",
-						   "sample_rate"};
+	static const std::vector<std::string> keys{"enabled",	  "mode",	 "threshold",
+						   "on_error",	  "sample_rate", "max_tokens"};
 	return keys;
 }
 
@@ -427,6 +433,11 @@ int cmd_task_add(const std::string &manifest)
 	if (p.max_bytes > KINFER_CALL_TEXT_BYTES)
 		throw InputError(t.pipeline + ": max_bytes " + std::to_string(p.max_bytes) +
 				 " is more than a hook passes (" + std::to_string(KINFER_CALL_TEXT_BYTES) + ")");
+	Compiled c = compile_model(p.model, t.name);
+	check_pipeline(c, p);
+	if (c.lowered.inputs.size() != 2)
+		throw InputError(t.pipeline + ": the pipeline has no max_tokens input, so the task's "
+				 "max_tokens could not reach its tokenizer (export it again with kinfer.nlp)");
 	require_module();
 	ensure_bpffs();
 	if (task_registered(t.name) || path_exists(task_pin_dir(t.name)))
@@ -434,8 +445,6 @@ int cmd_task_add(const std::string &manifest)
 	if (model_registered(t.name) || path_exists(model_pin_dir(t.name)))
 		throw UsageError("a model named '" + t.name + "' is loaded; the task's pipeline takes "
 				 "that name (kinfer unload " + t.name + " first)");
-	Compiled c = compile_model(p.model, t.name);
-	check_pipeline(c, p);
 
 	AddGuard guard(t.name);
 	write_attr(std::string(kSysfsRoot) + "/task_add", t.name + " " + t.name + "\n");

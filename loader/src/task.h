@@ -7,6 +7,8 @@
 //	{"name": "cmdline-guard", "pipeline": "pipeline.json", "hook": "exec",
 //	 "mode": "audit" | "enforce", "threshold": 0.5, "on_error": "allow" | "deny",
 //	 "sample_rate": 1, "flag_labels": ["malicious"], "enabled": true,
+//	 "max_tokens": 0,		(optional: token cap, 0: the pipeline's length;
+//					 absent: the module's task_max_tokens)
 //	 "scope": {"uid": 1000}}	(optional: only that user's events)
 //
 // `kinfer task add` registers the task with kinfer.ko (tasks/<task>/ in
@@ -34,6 +36,7 @@ struct TaskManifest {
 	std::string name, pipeline, hook;
 	std::string mode = "audit", on_error = "allow", threshold = "0.5";
 	uint32_t sample_rate = 1;
+	int64_t max_tokens = -1;	// -1: the module's default
 	bool enabled = true;
 	std::vector<std::string> flag_labels;
 	int64_t scope_uid = -1;		// "scope": {"uid": N}; -1: every event

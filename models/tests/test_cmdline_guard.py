@@ -132,9 +132,10 @@ def test_saved_pipeline(built: tuple[Path, dict[str, Any]]) -> None:
         "max_length": 64,
     }
     model = onnx.load(str(out / "pipeline.onnx"))
-    (text,) = model.graph.input
+    text, cap = model.graph.input
     dims = [d.dim_value for d in text.type.tensor_type.shape.dim]
     assert (text.name, dims) == ("text", [1, 512])
+    assert (cap.name, [d.dim_value for d in cap.type.tensor_type.shape.dim]) == ("max_tokens", [1])
     (tokenizer,) = [n for n in model.graph.node if n.op_type == "WordPieceTokenizer"]
     assert {a.name: a for a in tokenizer.attribute}["max_length"].i == 64
 
@@ -163,6 +164,23 @@ def test_reference_predictions_are_deterministic(retrained: Pipeline, heldout: H
         np.asarray([score for _, score in again], np.float32),
         np.asarray([row["flax_score"] for row in heldout], np.float32),
     )
+
+
+@pytest.mark.skipif(not KINFER_BIN.exists(), reason=f"the kinfer binary {KINFER_BIN} is missing")
+def test_capped_answers_are_the_kernel_tokenizers_at_that_cap(
+    built: tuple[Path, dict[str, Any]], retrained: Pipeline, heldout: Heldout
+) -> None:
+    capped = json.loads((built[0] / "capped.json").read_text(encoding="utf-8"))
+    assert capped["max_tokens"] == cg.PROBE_MAX_TOKENS
+    rows = capped["rows"]
+    assert [r["text"] for r in rows] == [r["text"] for r in heldout]
+    got = retrained.reference_batch([r["text"] for r in rows], cg.PROBE_MAX_TOKENS)
+    assert [label for label, _ in got] == [cg.LABELS[r["flax_label"]] for r in rows]
+    np.testing.assert_allclose([score for _, score in got], [r["flax_score"] for r in rows],
+                               atol=1e-6)  # fmt: skip
+    # the cap changes answers: a test setting it live can tell it was applied
+    changed = sum(a["flax_label"] != b["flax_label"] for a, b in zip(rows, heldout, strict=True))
+    assert changed >= 10, changed
 
 
 @pytest.mark.skipif(not KINFER_BIN.exists(), reason=f"the kinfer binary {KINFER_BIN} is missing")

@@ -249,7 +249,7 @@ def test_tokenizer_and_minilm_in_userspace_build_match_sentence_transformers(
     for b in range(0, len(sentences), FULL_BATCH):
         batch = sentences[b : b + FULL_BATCH]
         batch += [""] * (FULL_BATCH - len(batch))
-        outputs = run_reference(pipe, text_array(batch, FULL_BYTES))
+        outputs = run_reference(pipe, [text_array(batch, FULL_BYTES), np.zeros(1, np.int32)])
         got.append(outputs[2])  # label, score, scores
     emb = np.concatenate(got)[: len(sentences)]
     want = np.asarray(golden["embeddings"], np.float32)[: len(sentences)]

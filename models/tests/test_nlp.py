@@ -87,13 +87,16 @@ LOG_LINES = [
 # --- helpers ------------------------------------------------------------------------
 
 
-def hf_ids(texts: Sequence[str | bytes], length: int) -> tuple[np.ndarray, np.ndarray]:
+def hf_ids(
+    texts: Sequence[str | bytes], length: int, truncate: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Hugging Face tokenizers' ids of what a pipeline sees: the first MAX_BYTES
-    bytes, decoded like bytes.decode("utf-8", "replace")."""
+    bytes, decoded like bytes.decode("utf-8", "replace"), truncated to
+    ``truncate`` ids (0: ``length``) and padded to ``length``."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
-    tokenizer.enable_truncation(max_length=length)
+    tokenizer.enable_truncation(max_length=truncate or length)
     tokenizer.enable_padding(length=length, pad_id=0, pad_token="[PAD]")
     decoded = [encode_text(t, MAX_BYTES).decode("utf-8", "replace") for t in texts]
     encodings = tokenizer.encode_batch(decoded)
@@ -109,17 +112,24 @@ def reference_runs(model: onnx.ModelProto, texts: Sequence[str | bytes]) -> list
         path = Path(tmp) / "pipeline.onnx"
         onnx.save_model(model, str(path))
         outs = [str(Path(tmp) / f"{name}.npy") for name in ("label", "score", "scores")]
+        cap = Path(tmp) / "max_tokens.npy"
+        np.save(cap, np.zeros(1, np.int32))
         for i, text in enumerate(texts):
             source = Path(tmp) / f"text{i}.npy"
             np.save(source, text_array([text], MAX_BYTES))
             proc = subprocess.run(
                 [str(KINFER_BIN), "run", "--reference", str(path), "-i", str(source),
-                 *(arg for o in outs for arg in ("-o", o))],
+                 "-i", str(cap), *(arg for o in outs for arg in ("-o", o))],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             assert proc.returncode == 0, f"kinfer run --reference on {text!r}: {proc.stderr}"
             results.append([np.load(o) for o in outs])
     return results
+
+
+def no_cap(texts: Sequence[str | bytes]) -> list[np.ndarray]:
+    """A batched pipeline's inputs: the texts, and max_tokens 0 (its length)."""
+    return [text_array(texts, MAX_BYTES), np.zeros(1, np.int32)]
 
 
 def classifier_texts() -> list[str | bytes]:
@@ -292,7 +302,7 @@ def test_classifier_pipeline_matches_jax_on_hf_ids(
 @needs_kinfer
 def test_a_batched_pipeline_gives_the_batch_1_answers(classifier: Pipeline) -> None:
     texts = classifier_texts()[-16:]
-    label, score, scores = run_reference(classifier.onnx(batch=16), text_array(texts, MAX_BYTES))
+    label, score, scores = run_reference(classifier.onnx(batch=16), no_cap(texts))
     assert label.shape == (16,) and scores.shape == (16, 2)
     want = classifier.reference_batch(texts)
     assert [DEMO_LABELS[i] for i in label] == [w[0] for w in want]
@@ -497,11 +507,14 @@ def test_compose_checks_the_model(untrained: tuple[TextClassifier, Any]) -> None
         compose(model, vocab, kind="regression", max_bytes=16)  # type: ignore[arg-type]
     composed = compose(model, vocab, kind="classifier", max_bytes=16)
     graph = composed.graph
-    assert [i.name for i in graph.input] == ["text"]
+    assert [i.name for i in graph.input] == ["text", "max_tokens"]
     assert [o.name for o in graph.output] == ["label", "score", "scores"]
     assert graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.UINT8
     assert [d.dim_value for d in graph.input[0].type.tensor_type.shape.dim] == [2, 16]
+    assert graph.input[1].type.tensor_type.elem_type == onnx.TensorProto.INT32
+    assert [d.dim_value for d in graph.input[1].type.tensor_type.shape.dim] == [1]
     assert graph.node[0].op_type == "WordPieceTokenizer"
+    assert list(graph.node[0].input) == ["text", "max_tokens"]
     assert all(t.name.startswith("model/") for t in graph.initializer)
     assert {(o.domain, o.version) for o in composed.opset_import} == {("", 17), ("ai.kinfer", 1)}
 
@@ -527,3 +540,45 @@ def test_text_encoding() -> None:
     assert rows.dtype == np.uint8 and rows.tolist() == [[97, 98, 0], [1, 0, 0], [0, 0, 0]]
     with pytest.raises(TypeError, match="str or bytes"):
         encode_text(3, 4)  # type: ignore[arg-type]
+
+
+@needs_kinfer
+@pytest.mark.parametrize("max_tokens", [2, 5, 12, CLS_LENGTH - 1, CLS_LENGTH, 1000, 0])
+def test_max_tokens_truncates_as_hf_does(
+    classifier: Pipeline, demo: tuple[TextClassifier, Any], max_tokens: int
+) -> None:
+    """The pipeline's max_tokens input: HF's truncation to that many ids, padded
+    to the pipeline's length (0, or more than it: the length)."""
+    module, variables = demo
+    texts = classifier_texts()[:32]
+    cap = max_tokens if 0 < max_tokens < CLS_LENGTH else 0
+    ids, mask = hf_ids(texts, CLS_LENGTH, truncate=cap)
+    if cap:  # the cap changes what the model sees, so ignoring it would fail here
+        full = hf_ids(texts, CLS_LENGTH)[1].sum(axis=1)
+        assert (mask.sum(axis=1) < full).any(), "no text is longer than the cap"
+    want = np.asarray(jax.nn.softmax(module.apply(variables, ids, mask), axis=-1))
+    inputs = [text_array(texts, MAX_BYTES), np.asarray([max_tokens], np.int32)]
+    label, score, scores = run_reference(classifier.onnx(batch=len(texts)), inputs)
+    np.testing.assert_array_equal(label, np.argmax(want, axis=1))
+    np.testing.assert_allclose(scores, want, atol=CLS_SCORE_TOL)
+    ref = classifier.reference_batch(texts, max_tokens)
+    assert [lab for lab, _ in ref] == [DEMO_LABELS[i] for i in label]
+    np.testing.assert_allclose([sc for _, sc in ref], score, atol=CLS_SCORE_TOL)
+
+
+@needs_kinfer
+@pytest.mark.parametrize("max_tokens", [-1, 1, -(2**31)])
+def test_bad_max_tokens_fail_the_run(classifier: Pipeline, max_tokens: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path, text, cap = (Path(tmp) / n for n in ("p.onnx", "text.npy", "cap.npy"))
+        onnx.save_model(classifier.onnx(), str(path))
+        np.save(text, text_array(["ls -la"], MAX_BYTES))
+        np.save(cap, np.asarray([max_tokens], np.int32))
+        proc = subprocess.run([str(KINFER_BIN), "run", "--reference", str(path), "-i", str(text),
+                               "-i", str(cap), *(a for o in ("l", "s", "ss")
+                                                 for a in ("-o", str(Path(tmp) / f"{o}.npy")))],
+                              capture_output=True, text=True, check=False)  # fmt: skip
+    assert proc.returncode != 0
+    assert "tokenizer" in proc.stderr, proc.stderr
+    with pytest.raises(kinfer.ExportError, match="max_tokens"):
+        classifier.reference("ls", max_tokens)

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 
@@ -18,7 +19,7 @@ constexpr int kConfigFd = 100, kIoFd = 101, kWeightFd0 = 200;
 // Fake BTF ids: 5000 + the index of the name in this list.
 std::vector<std::string> kfunc_names()
 {
-	std::vector<std::string> n{kKfuncAcquire, kKfuncRelease, kKfuncBind};
+	std::vector<std::string> n{kKfuncAcquire, kKfuncRelease, kKfuncBind, kKfuncAcquireAuto};
 	for (const KernelOp &k : kernel_ops())
 		n.push_back(op_kfunc(k.id));
 	return n;
@@ -191,6 +192,30 @@ TEST_CASE("the context is released on every path", "[emit]")
 	}
 	REQUIRE(enoent == 1);
 	REQUIRE(status_loads == 1);
+}
+
+TEST_CASE("a pipeline call copies call->max_tokens into its max_tokens input", "[emit]")
+{
+	Lowered l = mlp(4, 8, 3).lowered();
+	Plan p = plan_model(l);
+	EmitEnv env = fake_env(l);
+	CallLayout with;
+	with.max_tokens_off = 40;
+	std::vector<bpf_insn> plain = emit_call_program(l, p, env, CallLayout{});
+	std::vector<bpf_insn> prog = emit_call_program(l, p, env, with);
+	REQUIRE(prog.size() == plain.size() + 2);
+	// after r6 = call and r7 = call->io: r1 = call->max_tokens; io[40] = r1
+	const bpf_insn &ld = prog[6], &st = prog[7];
+	REQUIRE(ld.code == (BPF_LDX | BPF_MEM | BPF_W));
+	REQUIRE((ld.dst_reg == 1 && ld.src_reg == 6));
+	REQUIRE(ld.off == (int16_t)offsetof(kinfer_call, max_tokens));
+	REQUIRE(st.code == (BPF_STX | BPF_MEM | BPF_W));
+	REQUIRE((st.dst_reg == 7 && st.src_reg == 1 && st.off == 40));
+	auto call = std::find_if(prog.begin() + 8, prog.end(), [](const bpf_insn &i) {
+		return i.code == (BPF_JMP | BPF_CALL);
+	});
+	REQUIRE(call != prog.end());
+	REQUIRE(kfunc_of(*call) == std::string(kKfuncAcquireAuto));
 }
 
 TEST_CASE("very long programs keep error jumps in range", "[emit][long]")

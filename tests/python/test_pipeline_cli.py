@@ -41,7 +41,7 @@ def write(tmp_path: Path, m: object) -> str:
         ({"kind": "regression"}, 'kind must be "classifier" or "similarity"'),
         ({"labels": []}, "no labels"),
         ({"max_bytes": 0}, "max_bytes 0 is outside"),
-        ({"max_bytes": 128}, "text uint8 [1, 128] (max_bytes)"),
+        ({"max_bytes": 128}, "the text, uint8 [1, 128] (max_bytes)"),
         ({"labels": ["a", "b", "c"]}, "'scores' has 2 values for 3 labels"),
         ({"model": "/nonexistent.onnx"}, "/nonexistent.onnx"),
     ],
@@ -65,3 +65,10 @@ def test_valid_manifest_needs_the_module(manifest: dict[str, object], tmp_path: 
     assert r.returncode == 1 and "kinfer.ko is not loaded" in r.stderr
     r = run("classify", "cmdline", "ls -la")
     assert r.returncode == 1 and "kinfer.ko is not loaded" in r.stderr
+
+
+@pytest.mark.parametrize("value", ["1", "-1", "x"])
+def test_classify_refuses_a_bad_max_tokens(value: str) -> None:
+    r = run("classify", "cmdline", "--max-tokens", value, "--", "ls -la")
+    assert r.returncode == 2, r.stderr
+    assert "--max-tokens" in r.stderr

@@ -48,6 +48,10 @@ def add(tmp_path: Path, m: object) -> subprocess.CompletedProcess[str]:
         ({"threshold": 1.5}, "threshold: 1.500000 is outside [-1, 1]"),
         ({"threshold": "high"}, "threshold: "),
         ({"sample_rate": 0}, "sample_rate: 0 is outside 1..1000000"),
+        ({"max_tokens": 1}, "max_tokens: 1 is neither 0 (the pipeline's length) nor 2..65536"),
+        ({"max_tokens": 65537}, "max_tokens: 65537 is neither"),
+        ({"max_tokens": -2}, "max_tokens: -2 is neither"),
+        ({"max_tokens": "8"}, "max_tokens: "),
         ({"enabled": "yes"}, "enabled: "),
         ({"flag_labels": []}, "flag_labels: name at least one label"),
         ({"flag_labels": ["evil"]}, 'flag_labels: "evil" is not a label of'),
@@ -97,3 +101,24 @@ def test_valid_manifest_needs_the_module(manifest: dict[str, object], tmp_path: 
 def test_task_set_needs_key_value() -> None:
     r = run("task", "set", "guard")
     assert r.returncode == 2
+
+
+def test_pipeline_without_max_tokens_is_refused(manifest: dict[str, object],
+                                                 tmp_path: Path) -> None:
+    """A pipeline saved before it had the max_tokens input: the task's cap
+    could not reach it, so add refuses it (before the kernel is needed)."""
+    import onnx
+
+    pipeline = json.loads(PIPELINE.read_text())
+    model = onnx.load(str(PIPELINE.parent / pipeline["model"]))
+    assert [i.name for i in model.graph.input] == ["text", "max_tokens"]
+    del model.graph.input[1]
+    (tokenizer,) = [n for n in model.graph.node if n.op_type == "WordPieceTokenizer"]
+    del tokenizer.input[1]
+    onnx.save_model(model, str(tmp_path / "old.onnx"))
+    pipeline["model"] = str(tmp_path / "old.onnx")
+    (tmp_path / "old.json").write_text(json.dumps(pipeline))
+    manifest["pipeline"] = str(tmp_path / "old.json")
+    r = add(tmp_path, manifest)
+    assert r.returncode == 3, r.stderr
+    assert "the pipeline has no max_tokens input" in r.stderr

@@ -112,7 +112,9 @@ def test_minilm_in_kernel_fed_by_kernel_tokenizer(tmp_path: Path) -> None:
             text[r, : len(raw)] = np.frombuffer(raw, np.uint8)
         np.save(tmp_path / "text.npy", text)
         outs = [tmp_path / f"{o}.npy" for o in outputs]
-        args = ["run", "minilm", "-i", str(tmp_path / "text.npy")]
+        np.save(tmp_path / "max_tokens.npy", np.zeros(1, np.int32))  # the pipeline's length
+        args = ["run", "minilm", "-i", str(tmp_path / "text.npy"),
+                "-i", str(tmp_path / "max_tokens.npy")]
         for o in outs:
             args += ["-o", str(o)]
         kinfer(*args)

@@ -56,7 +56,8 @@ def settings() -> Iterator[None]:
     """Every test starts from the manifest's settings and leaves them so."""
     manifest = json.loads((GUARD / "cmdline-guard.task.json").read_text())
     start = {"enabled": "1", "mode": manifest["mode"], "threshold": f"{manifest['threshold']:.6f}",
-             "on_error": manifest["on_error"], "sample_rate": str(manifest["sample_rate"])}
+             "on_error": manifest["on_error"], "sample_rate": str(manifest["sample_rate"]),
+             "max_tokens": str(manifest.get("max_tokens", 0))}
     for key, value in start.items():
         write(key, value)
     yield
@@ -163,12 +164,43 @@ def test_enforce_denies_exactly_what_flax_flags(heldout: list[dict]) -> None:
     """Through the hook: each held-out command line is execed; the exec
     fails with EPERM exactly when JAX's label is malicious at or above the
     threshold, and the counters and events account for every exec."""
+    assert_enforces(heldout)
+
+
+def test_max_tokens_cuts_every_text_live(heldout: list[dict]) -> None:
+    """tasks/<task>/max_tokens reaches the tokenizer on the next exec: with
+    it set, what is denied and every score are JAX's on HF's ids truncated
+    to that many tokens (capped.json), which differ from the uncut ones."""
+    capped = json.loads((GUARD / "capped.json").read_text())
+    rows = capped["rows"][:300]
+    threshold = float(read("threshold"))
+    changed = sum(flagged_by_flax(c, threshold) != flagged_by_flax(h, threshold)
+                  for c, h in zip(rows, heldout))
+    assert changed >= 5, "the cap must change verdicts for the test to see it"
+    write("max_tokens", str(capped["max_tokens"]))
+    assert read("max_tokens") == str(capped["max_tokens"])
+    assert_enforces(rows)
+    with task_off():  # kinfer classify --max-tokens gives the same answers
+        out = kinfer("classify", TASK, "--json", "--max-tokens", str(capped["max_tokens"]),
+                     "--", *[c["text"] for c in rows[:100]]).stdout
+    got = [json.loads(line) for line in out.splitlines()]
+    assert [g["label"] for g in got] == [["benign", "malicious"][c["flax_label"]] for c in rows[:100]]
+    assert max(abs(g["score"] - c["flax_score"]) for g, c in zip(got, rows)) <= SCORE_TOL
+    write("max_tokens", "0")  # back to the pipeline's length: the uncut verdict
+    uncut = next(h for c, h in zip(rows, heldout)
+                 if flagged_by_flax(c, threshold) != flagged_by_flax(h, threshold))
+    assert exec_as(uncut["argv"]) == (EPERM if flagged_by_flax(uncut, threshold) else 0)
+
+
+def assert_enforces(rows: list[dict]) -> None:
+    """Exec each row's argv: EPERM exactly where its JAX answer is flagged,
+    with counters and events accounting for every exec."""
     threshold = float(read("threshold"))
     events()  # drain
     before = counters()
     mismatched = []
     denied = 0
-    for cmd in heldout:
+    for cmd in rows:
         err = exec_as(cmd["argv"])
         want = EPERM if flagged_by_flax(cmd, threshold) else 0
         denied += err == EPERM
@@ -176,13 +208,13 @@ def test_enforce_denies_exactly_what_flax_flags(heldout: list[dict]) -> None:
             mismatched.append((cmd["text"], cmd["flax_score"], err))
     assert mismatched == []
     after = counters()
-    assert after["events"] - before["events"] == len(heldout)
+    assert after["events"] - before["events"] == len(rows)
     assert after["denied"] - before["denied"] == denied
     assert after["flagged"] - before["flagged"] == denied
     assert after["errors"] == before["errors"]
     evs = events()
     assert len(evs) == denied
-    malicious = [c for c in heldout if flagged_by_flax(c, threshold)]
+    malicious = [c for c in rows if flagged_by_flax(c, threshold)]
     assert len(malicious) == denied
     for ev, cmd in zip(evs, malicious):
         assert ev["verdict"] == "denied" and ev["label"] == "malicious"
@@ -256,9 +288,11 @@ def test_on_error_policy_applies_to_model_errors(heldout: list[dict]) -> None:
 
 
 def test_bad_writes_are_refused_and_change_nothing() -> None:
-    start = {k: read(k) for k in ("enabled", "mode", "threshold", "on_error", "sample_rate")}
+    start = {k: read(k) for k in ("enabled", "mode", "threshold", "on_error", "sample_rate",
+                                  "max_tokens")}
     bad = {"mode": ["bogus", "", "enforce2"], "threshold": ["2", "-1.5", "abc", "0.1234567", "1e-3"],
-           "on_error": ["maybe"], "sample_rate": ["0", "-1", "1000001", "x"], "enabled": ["maybe"]}
+           "on_error": ["maybe"], "sample_rate": ["0", "-1", "1000001", "x"], "enabled": ["maybe"],
+           "max_tokens": ["1", "-1", "65537", "x", "4294967296"]}
     for key, values in bad.items():
         for value in values:
             with pytest.raises(OSError) as e:
@@ -271,7 +305,7 @@ def test_writes_as_non_root_are_refused() -> None:
     script = (
         "import os, sys\n"
         "os.setgid(65534); os.setuid(65534)\n"
-        f"for key in ('mode', 'enabled', 'threshold', 'on_error', 'sample_rate'):\n"
+        f"for key in ('mode', 'enabled', 'threshold', 'on_error', 'sample_rate', 'max_tokens'):\n"
         f"    try:\n"
         f"        open('{TASK_DIR}/' + key, 'w').write('audit\\n')\n"
         f"        sys.exit('written: ' + key)\n"

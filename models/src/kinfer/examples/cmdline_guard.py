@@ -82,6 +82,9 @@ LABELS = ["benign", "malicious"]
 MAX_BYTES = 512
 #: Token ids the model reads, ``[CLS]`` and ``[SEP]`` included.
 MAX_LENGTH = 64
+#: A token cap the in-kernel tests set live (``tasks/cmdline-guard/max_tokens``):
+#: short enough to cut most held-out commands, so ``capped.json`` differs.
+PROBE_MAX_TOKENS = 8
 #: Unique training commands of each class.
 TRAIN_PER_CLASS = 3000
 #: Unique held-out commands of each class (none of them in the training set).
@@ -1050,9 +1053,12 @@ def corpus(
 # --- model ----------------------------------------------------------------------------
 
 
-def hf_ids(texts: Sequence[str], max_length: int = MAX_LENGTH) -> tuple[np.ndarray, np.ndarray]:
+def hf_ids(
+    texts: Sequence[str], max_length: int = MAX_LENGTH, max_tokens: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Hugging Face ``tokenizers`` ids and masks of what the pipeline sees of each text:
-    its first :data:`MAX_BYTES` bytes, decoded like ``bytes.decode("utf-8", "replace")``.
+    its first :data:`MAX_BYTES` bytes, decoded like ``bytes.decode("utf-8", "replace")``,
+    truncated to ``max_tokens`` ids (0: ``max_length``) and padded to ``max_length``.
 
     Training on these ids (and computing the reference with them) needs no
     kinfer binary, and keeps the reference independent of the kernel's
@@ -1061,7 +1067,7 @@ def hf_ids(texts: Sequence[str], max_length: int = MAX_LENGTH) -> tuple[np.ndarr
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
-    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.enable_truncation(max_length=max_tokens or max_length)
     tokenizer.enable_padding(length=max_length, pad_id=0, pad_token="[PAD]")
     decoded = [encode_text(t, MAX_BYTES).decode("utf-8", "replace") for t in texts]
     encodings = tokenizer.encode_batch(decoded)
@@ -1090,19 +1096,23 @@ def pipeline(module: TextClassifier, variables: Any) -> Pipeline:
                                threshold=TASK["threshold"], name=NAME)  # fmt: skip
 
 
-def reference(pipe: Pipeline, texts: Sequence[str]) -> list[tuple[int, float]]:
-    """(label index, score) of each text in JAX on Hugging Face's ids: what the kernel
-    must give. The same computation as :meth:`Pipeline.reference_batch`, whose ids
-    come from the kernel's own tokenizer (``kinfer tokenize``) instead."""
-    ids, mask = hf_ids(texts, pipe.max_length)
+def reference(
+    pipe: Pipeline, texts: Sequence[str], max_tokens: int = 0
+) -> list[tuple[int, float]]:
+    """(label index, score) of each text in JAX on Hugging Face's ids, cut to
+    ``max_tokens`` (0: none): what the kernel must give. The same computation as
+    :meth:`Pipeline.reference_batch`, whose ids come from the kernel's own
+    tokenizer (``kinfer tokenize``) instead."""
+    ids, mask = hf_ids(texts, pipe.max_length, max_tokens)
     scores = pipe.scores_of(pipe.model_outputs(ids, mask))
     best = np.argmax(scores, axis=1)
     return [(int(i), float(scores[row, i])) for row, i in enumerate(best)]
 
 
 def build(outdir: str | Path, seed: int = 0) -> dict[str, Any]:
-    """Generate, train, save: ``pipeline.onnx``, ``pipeline.json``, ``heldout.json``
-    and ``cmdline-guard.task.json`` in ``outdir``. Returns a summary."""
+    """Generate, train, save: ``pipeline.onnx``, ``pipeline.json``, ``heldout.json``,
+    ``capped.json`` (the held-out answers at :data:`PROBE_MAX_TOKENS`) and
+    ``cmdline-guard.task.json`` in ``outdir``. Returns a summary."""
     start = time.perf_counter()
     out = Path(outdir)
     data = corpus(seed)
@@ -1117,6 +1127,15 @@ def build(outdir: str | Path, seed: int = 0) -> dict[str, Any]:
         for s, (label, score) in zip(data.heldout, predictions, strict=True)
     ]  # fmt: skip
     (out / "heldout.json").write_text(json.dumps(heldout, indent=1) + "\n", encoding="utf-8")
+    capped = [
+        {"argv": list(s.argv), "text": s.text, "flax_label": label, "flax_score": score}
+        for s, (label, score) in zip(data.heldout, reference(pipe, texts, PROBE_MAX_TOKENS),
+                                     strict=True)
+    ]  # fmt: skip
+    (out / "capped.json").write_text(
+        json.dumps({"max_tokens": PROBE_MAX_TOKENS, "rows": capped}, indent=1) + "\n",
+        encoding="utf-8",
+    )
     (out / f"{NAME}.task.json").write_text(json.dumps(TASK, indent=2) + "\n", encoding="utf-8")
     labels = np.asarray([s.label for s in data.heldout])
     predicted = np.asarray([label for label, _ in predictions])

@@ -3,7 +3,7 @@
 One ONNX graph holds the whole pipeline, so the kernel runs it as one BPF
 program from raw text to a decision::
 
-    text uint8[B, max_bytes]
+    text uint8[B, max_bytes], max_tokens int32[1]
       -> ai.kinfer.WordPieceTokenizer        input_ids, attention_mask int32[B, max_length]
       -> the exported Flax model             (values prefixed "model/")
       -> Softmax | MatMul(prototypes)        scores float32[B, C]
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DOMAIN",
+    "MAX_TOKENS_INPUT",
     "MODEL_PREFIX",
     "OUTPUTS",
     "LoadedPipeline",
@@ -71,8 +72,11 @@ DOMAIN = "ai.kinfer"
 MODEL_PREFIX = "model/"
 #: The pipeline's graph outputs, in order.
 OUTPUTS = ("label", "score", "scores")
-#: The pipeline's graph input.
+#: The pipeline's graph inputs: the text, and the token cap of this run
+#: (0: ``max_length``; else at least 2 -- HF's truncation to that length,
+#: then padding to ``max_length``).  A task's ``max_tokens`` arrives here.
 TEXT_INPUT = "text"
+MAX_TOKENS_INPUT = "max_tokens"
 #: The tokenizer's outputs, wired to the model's two inputs.
 TOKEN_OUTPUTS = ("input_ids", "attention_mask")
 
@@ -141,6 +145,7 @@ def tokenizer_node(
     text: str = TEXT_INPUT,
     outputs: Sequence[str] = TOKEN_OUTPUTS,
     name: str = "tokenizer",
+    max_tokens: str | None = None,
 ) -> onnx.NodeProto:
     """The ``ai.kinfer.WordPieceTokenizer`` node for a vocabulary file.
 
@@ -148,7 +153,9 @@ def tokenizer_node(
     with ``{``: attribute ``tokenizer_json``) or a ``vocab.txt`` (attribute
     ``vocab_txt``); the file's bytes are embedded in the node. The node
     reads ``text`` (uint8 [B, N]) and writes ``input_ids`` and
-    ``attention_mask`` (int32 [B, max_length]).
+    ``attention_mask`` (int32 [B, max_length]); with ``max_tokens`` (the
+    name of an int32 [1] value) it truncates each text to that many ids
+    at run time (0: ``max_length``).
     """
     from onnx import helper
 
@@ -158,7 +165,7 @@ def tokenizer_node(
     attribute, data = _vocab_attribute(vocab)
     node = helper.make_node(
         "WordPieceTokenizer",
-        [text],
+        [text] if max_tokens is None else [text, max_tokens],
         list(outputs),
         name=name,
         domain=DOMAIN,
@@ -166,6 +173,15 @@ def tokenizer_node(
     )
     node.attribute.append(helper.make_attribute(attribute, data))
     return node
+
+
+def _check_max_tokens(max_tokens: int) -> None:
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int | np.integer):
+        raise ExportError(f"max_tokens must be an int, got {type(max_tokens).__name__}")
+    if max_tokens < 0 or max_tokens == 1:
+        raise ExportError(
+            f"max_tokens must be 0 (max_length) or >= 2 ([CLS] and [SEP]), got {max_tokens}"
+        )
 
 
 def _check_length(max_length: int) -> None:
@@ -199,15 +215,26 @@ def kinfer_binary() -> Path:
 
 
 def tokenize(
-    vocab: str | os.PathLike[str], texts: Sequence[Text], max_length: int
+    vocab: str | os.PathLike[str], texts: Sequence[Text], max_length: int, max_tokens: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Token ids and attention masks, int32[len(texts), max_length], as the kernel makes them.
 
     Runs ``kinfer tokenize --records ... --json`` (the kernel's tokenizer
     source built for userspace): ``[CLS] tokens [SEP] [PAD]...``, truncated
     like Hugging Face tokenizers. Texts are taken whole (no ``max_bytes``).
+    ``max_tokens`` (0, or 2 and up) truncates to that many ids first, as the
+    pipeline's ``max_tokens`` input does; the rows stay ``max_length`` long.
     """
     _check_length(max_length)
+    _check_max_tokens(max_tokens)
+    if 0 < max_tokens < max_length:
+        ids, mask = tokenize(vocab, texts, max_tokens)
+        pad = tokenize(vocab, [b""], max_length)[0][0, -1] if max_length > 2 else 0
+        full = np.full((len(texts), max_length), pad, np.int32)
+        full[:, :max_tokens] = ids
+        padded = np.zeros((len(texts), max_length), np.int32)
+        padded[:, :max_tokens] = mask
+        return full, padded
     _vocab_attribute(vocab)  # exists and is not empty
     ids = np.zeros((len(texts), max_length), np.int32)
     mask = np.zeros((len(texts), max_length), np.int32)
@@ -260,8 +287,9 @@ def compose(
     attention mask, and has one float32 ``[B, D]`` output. Its values,
     initializers and nodes are renamed ``<prefix><name>``, its inputs
     become the tokenizer's outputs ``input_ids`` and ``attention_mask``
-    (``max_length`` is ``L``), and the graph input is ``text`` uint8
-    ``[B, max_bytes]``. Outputs (:data:`OUTPUTS`):
+    (``max_length`` is ``L``), and the graph inputs are ``text`` uint8
+    ``[B, max_bytes]`` and ``max_tokens`` int32 ``[1]``, the run's token cap
+    (see :data:`MAX_TOKENS_INPUT`). Outputs (:data:`OUTPUTS`):
 
     * ``kind="classifier"``: the model's output are logits ``[B, C]``;
       ``scores`` = Softmax, ``score`` = ReduceMax of it, ``label`` = ArgMax
@@ -326,7 +354,7 @@ def compose(
             return value  # an omitted optional input
         return renamed.get(value) or prefix + value
 
-    nodes = [tokenizer_node(vocab, max_length, name="tokenizer")]
+    nodes = [tokenizer_node(vocab, max_length, name="tokenizer", max_tokens=MAX_TOKENS_INPUT)]
     for node in g.node:
         for attr in node.attribute:
             if attr.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
@@ -371,7 +399,10 @@ def compose(
     graph = helper.make_graph(
         nodes,
         name,
-        [helper.make_tensor_value_info(TEXT_INPUT, TensorProto.UINT8, [batch, int(max_bytes)])],
+        [
+            helper.make_tensor_value_info(TEXT_INPUT, TensorProto.UINT8, [batch, int(max_bytes)]),
+            helper.make_tensor_value_info(MAX_TOKENS_INPUT, TensorProto.INT32, [1]),
+        ],
         [
             helper.make_tensor_value_info("label", TensorProto.INT64, [batch]),
             helper.make_tensor_value_info("score", TensorProto.FLOAT, [batch]),
@@ -624,29 +655,33 @@ class Pipeline:
         assert self.prototypes is not None
         return np.asarray(jnp.asarray(outputs) @ jnp.asarray(self.prototypes.T))
 
-    def reference_scores(self, texts: Sequence[Text]) -> np.ndarray:
+    def reference_scores(self, texts: Sequence[Text], max_tokens: int = 0) -> np.ndarray:
         """``scores`` float32[len(texts), C] computed in JAX, for the bytes the
-        kernel would see (:func:`encode_text` with ``max_bytes``)."""
+        kernel would see (:func:`encode_text` with ``max_bytes``) and the
+        token cap ``max_tokens`` (0: ``max_length``)."""
         clipped = [encode_text(t, self.max_bytes) for t in texts]
-        ids, mask = tokenize(self.vocab, clipped, self.max_length)
+        ids, mask = tokenize(self.vocab, clipped, self.max_length, max_tokens)
         return self.scores_of(self.model_outputs(ids, mask))
 
-    def reference(self, text: Text) -> tuple[str, float]:
+    def reference(self, text: Text, max_tokens: int = 0) -> tuple[str, float]:
         """(label, score) the pipeline should give ``text``, computed in JAX."""
-        return self.reference_batch([text])[0]
+        return self.reference_batch([text], max_tokens)[0]
 
-    def reference_batch(self, texts: Sequence[Text]) -> list[tuple[str, float]]:
+    def reference_batch(
+        self, texts: Sequence[Text], max_tokens: int = 0
+    ) -> list[tuple[str, float]]:
         """:meth:`reference` for several texts (one tokenizer run, one JAX call)."""
         if not texts:
             return []
-        scores = self.reference_scores(texts)
+        scores = self.reference_scores(texts, max_tokens)
         best = np.argmax(scores, axis=1)
         return [(self.labels[int(i)], float(scores[row, i])) for row, i in enumerate(best)]
 
     # ONNX side
 
     def onnx(self, batch: int = 1) -> onnx.ModelProto:
-        """The pipeline as one ONNX model taking ``text`` uint8[batch, max_bytes].
+        """The pipeline as one ONNX model taking ``text`` uint8[batch, max_bytes]
+        and ``max_tokens`` int32[1].
 
         The kernel program is built with ``batch=1`` (one text per run);
         other batches serve tests with ``kinfer run --reference``.
@@ -825,9 +860,10 @@ class LoadedPipeline:
         from kinfer.runtime import runtime
 
         ins, outs = runtime().ports(self.name)
-        want_in = [(TEXT_INPUT, np.dtype(np.uint8), (1, self.max_bytes))]
+        want_in = [(TEXT_INPUT, np.dtype(np.uint8), (1, self.max_bytes)),
+                   (MAX_TOKENS_INPUT, np.dtype(np.int32), (1,))]  # fmt: skip
         got_in = [(p.name, p.dtype, p.shape) for p in ins]
-        if got_in != want_in:
+        if got_in not in (want_in, want_in[:1]):  # pipelines saved before max_tokens
             raise KernelError(f"pipeline {self.name!r} has inputs {got_in}, expected {want_in}",
                               model=self.name)  # fmt: skip
         by_name = {p.name: p for p in outs}
@@ -842,15 +878,16 @@ class LoadedPipeline:
             )
         self._ports = (ins, outs)
 
-    def classify(self, text: Text) -> Result:
-        """Run the pipeline in the kernel on one text (see :func:`encode_text`)."""
-        return self._run(text)[0]
+    def classify(self, text: Text, max_tokens: int = 0) -> Result:
+        """Run the pipeline in the kernel on one text (see :func:`encode_text`),
+        cut to ``max_tokens`` token ids (0: the pipeline's length)."""
+        return self._run(text, max_tokens)[0]
 
-    def scores(self, text: Text) -> np.ndarray:
+    def scores(self, text: Text, max_tokens: int = 0) -> np.ndarray:
         """The ``scores`` output, float32[C]: class probabilities or prototype cosines."""
-        return self._run(text)[1]
+        return self._run(text, max_tokens)[1]
 
-    def _run(self, text: Text) -> tuple[Result, np.ndarray]:
+    def _run(self, text: Text, max_tokens: int) -> tuple[Result, np.ndarray]:
         from kinfer.runtime import loaded, runtime
 
         if self._closed:
@@ -862,8 +899,14 @@ class LoadedPipeline:
         if self._ports is None:
             self._check_ports()
         assert self._ports is not None
-        array = text_array([text], self.max_bytes)
-        results = runtime().run(self.name, [array], self._ports)
+        _check_max_tokens(max_tokens)
+        arrays = [text_array([text], self.max_bytes)]
+        if len(self._ports[0]) == 2:
+            arrays.append(np.asarray([max_tokens], np.int32))
+        elif max_tokens:
+            raise KernelError(f"pipeline {self.name!r} has no max_tokens input (saved before "
+                              "kinfer had it: save it again)", model=self.name)  # fmt: skip
+        results = runtime().run(self.name, arrays, self._ports)
         out = {p.name: r for p, r in zip(self._ports[1], results, strict=True)}
         index = int(out["label"].reshape(-1)[0])
         score = float(out["score"].reshape(-1)[0])
