@@ -150,7 +150,10 @@ if ! stamp_ok "$vml_stamp" "$vmlinuz" || [ ! -f "$kdir/vmlinux" ]; then
 	log "extracting vmlinux from $vmlinuz"
 	sh "$srcdir/scripts/extract-vmlinux" "$vmlinuz" > "$kdir/vmlinux.tmp" ||
 		die "extract-vmlinux failed"
-	readelf -S "$kdir/vmlinux.tmp" | grep -q '\.BTF' ||
+	# grep reads all of readelf's output: with -q it would stop at the
+	# first match, readelf would die of SIGPIPE and pipefail would fail
+	# the check (now and then, by timing).
+	readelf -S "$kdir/vmlinux.tmp" | grep '\.BTF' >/dev/null ||
 		die "extracted vmlinux has no .BTF section"
 	mv -f "$kdir/vmlinux.tmp" "$kdir/vmlinux"
 	stamp_write "$vml_stamp" "$vmlinuz"
