@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "compile.h"
+#include "tf_import.h"
 
 #include "emit.h"
 #include "error.h"
@@ -39,6 +40,10 @@ Compiled compile_proto(const onnx::ModelProto &proto, const std::string &file, c
 
 Compiled compile_model(const std::string &path, const std::string &model, const ShapeOverrides &shapes)
 {
+	if (is_tf_source(path)) {
+		TfConversion onnx(path, shapes);
+		return compile_proto(read_model(onnx.onnx()), path, model, shapes);
+	}
 	return compile_proto(read_model(path), path, model, shapes);
 }
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Data movement and gather: `kinfer run --reference` (the kernel's own code
 in userspace) against ONNX Runtime on random inputs, for Transpose, Slice,
-Concat, Split, Expand, Tile, DepthToSpace, SpaceToDepth, Pad, Gather,
+ReverseSequence, Concat, Split, Expand, Tile, DepthToSpace, SpaceToDepth, Pad, Gather,
 GatherElements and the compile-time Shape, Range and ConstantOfShape, over
 attributes, opsets and dtypes.
 
@@ -126,6 +126,30 @@ def test_slice_opset9_attributes(tmp_path):
     x = rand((4, 5), np.int32)
     compare(tmp_path, one("Slice", {"x": x}, opset=9, starts=[1, -4], ends=[100, -1], axes=[0, 1]),
             {"x": x})
+
+
+# ---------------------------------------------------------- ReverseSequence
+
+@pytest.mark.parametrize("time_axis,batch_axis", [(0, 1), (1, 0)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_reverse_sequence_of_whole_sequences(tmp_path, time_axis, batch_axis, dtype):
+    x = rand((5, 3, 4) if time_axis == 0 else (3, 5, 4), dtype)
+    lens = np.full(3, 5, np.int64)
+    compare(tmp_path, one("ReverseSequence", {"x": x}, {"lens": lens}, time_axis=time_axis,
+                          batch_axis=batch_axis), {"x": x})
+
+
+@pytest.mark.parametrize("lens,message", [
+    ([5, 2, 5], "sequence length 2 is not the whole time axis (5)"),
+    ([5, 5], "sequence_lens has 2 values for a batch of 3"),
+])
+def test_reverse_sequence_of_partial_sequences_is_refused(tmp_path, lens, message):
+    x = rand((5, 3, 4))
+    m = one("ReverseSequence", {"x": x}, {"lens": np.array(lens, np.int64)})
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    np.save(tmp_path / "x.npy", x)
+    r = kinfer("run", "--reference", tmp_path / "m.onnx", "-i", tmp_path / "x.npy", check=3)
+    assert message in r.stderr and "'n' (ReverseSequence)" in r.stderr, r.stderr
 
 
 # ----------------------------------------------------------- Concat, Split

@@ -46,4 +46,7 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 # The shipped task log-sentinel: MiniLM against prototype sentences, and
 # probe lines with JAX's cosines.
 "$ROOT/.venv/bin/python" -m kinfer.examples.log_sentinel "$OUT/tasks/log-sentinel"
+# The Keras zoo with TensorFlow's outputs, and the conversions `kinfer load
+# model.keras` makes, cached so that the VM needs no TensorFlow.
+"$ROOT/.venv/bin/python" -m kinfer.examples.keras_zoo "$OUT/tf" --cache "$OUT/tf/cache"
 echo "$want" > "$stamp"

@@ -321,6 +321,60 @@ void lower_slice(LowerCtx &c)
 	emit_box(c, x, c.out(0), b);
 }
 
+// ---- ReverseSequence ----
+// Only the form converters emit for a whole-sequence reverse (TF's
+// ReverseV2 on the time axis, e.g. a Bidirectional layer's backward half):
+// every sequence length constant and equal to the time axis, so it is a
+// copy stepping backwards along that axis.
+
+namespace {
+
+struct ReverseAxes {
+	size_t time, batch;
+};
+
+ReverseAxes reverse_axes(const NodeAttrs &c, const Shape &x, const std::vector<int64_t> &lens)
+{
+	int64_t time = c.attr_int("time_axis", 0), batch = c.attr_int("batch_axis", 1);
+	if (x.size() < 2 || (time != 0 && time != 1) || (batch != 0 && batch != 1) || time == batch)
+		c.fail("time_axis and batch_axis must be 0 and 1 (either order) of a tensor of rank >= 2, not " +
+		       std::to_string(time) + ", " + std::to_string(batch) + " of " + shape_str(x));
+	if ((int64_t)lens.size() != x[(size_t)batch])
+		c.fail("sequence_lens has " + std::to_string(lens.size()) + " values for a batch of " +
+		       std::to_string(x[(size_t)batch]));
+	for (int64_t n : lens)
+		if (n != x[(size_t)time])
+			c.fail("sequence length " + std::to_string(n) + " is not the whole time axis (" +
+			       std::to_string(x[(size_t)time]) + "); only whole sequences are reversed");
+	return ReverseAxes{(size_t)time, (size_t)batch};
+}
+
+} // namespace
+
+void infer_reverse_sequence(NodeCtx &c)
+{
+	c.arity(2, 2);
+	const Value &x = c.in(0);
+	reverse_axes(c, x.shape, c.const_ints(1, "sequence_lens"));
+	c.define(0, x.dtype, x.shape);
+}
+
+void lower_reverse_sequence(LowerCtx &c)
+{
+	LRef x = c.in(0);
+	const Value &lens = c.value(1);
+	std::vector<int64_t> n;
+	for (size_t i = 0; i < lens.data.numel(); i++)
+		n.push_back(lens.data.get_int(i));
+	size_t time = reverse_axes(c, x.shape, n).time;
+	std::vector<int64_t> xs = strides_of(x.shape);
+	Box b;
+	for (size_t k = 0; k < x.shape.size(); k++)
+		b.axis(x.shape[k], k == time ? -xs[k] : xs[k], xs[k]);
+	b.in_start = (x.shape[time] - 1) * xs[time];
+	emit_box(c, x, c.out(0), b);
+}
+
 // ---- Concat ----
 
 namespace {

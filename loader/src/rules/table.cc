@@ -124,6 +124,7 @@ const OnnxRule kRules[] = {
 	// Data movement and gather
 	{"Transpose", "perm", infer_transpose, lower_transpose},
 	{"Slice", "starts,ends,axes", infer_slice, lower_slice},
+	{"ReverseSequence", "batch_axis,time_axis", infer_reverse_sequence, lower_reverse_sequence},
 	{"Concat", "axis", infer_concat, lower_concat},
 	{"Split", "axis,split,num_outputs", infer_split, lower_split},
 	{"Expand", "", infer_expand, lower_expand},
