@@ -89,6 +89,11 @@ AttachSpec parse_attach(const std::string &spec)
 	return a;
 }
 
+bool is_max_tokens_input(const std::string &name, DType dtype, const Shape &shape)
+{
+	return name == "max_tokens" && dtype == DType::i32 && shape_numel(shape) == 1;
+}
+
 CallLayout call_layout(const Compiled &c)
 {
 	const Lowered &l = c.lowered;
@@ -101,7 +106,7 @@ CallLayout call_layout(const Compiled &c)
 	CallLayout layout;
 	if (l.inputs.size() == 2) {
 		const LPort &k = l.inputs[1];
-		if (k.name != "max_tokens" || k.dtype != DType::i32 || shape_numel(k.shape) != 1)
+		if (!is_max_tokens_input(k.name, k.dtype, k.shape))
 			fail("its second input must be max_tokens, one int32, not '" + k.name + "'");
 		layout.max_tokens_off = c.plan.input_io_off[1];
 	}

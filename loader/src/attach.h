@@ -20,9 +20,14 @@ struct AttachSpec {
 };
 AttachSpec parse_attach(const std::string &spec);
 
-// Where the label and score are in the io slot; throws ModelError unless
-// the model is a pipeline: one uint8 input (the text, at io offset 0, at
-// most KINFER_CALL_TEXT_BYTES), outputs 'label' (int32 or int64, one
+// A pipeline's optional second input, where kinfer_call.max_tokens goes:
+// named max_tokens, one int32.
+bool is_max_tokens_input(const std::string &name, DType dtype, const Shape &shape);
+
+// Where the label, score and max_tokens are in the io slot; throws
+// ModelError unless the model is a pipeline: a uint8 input (the text, at
+// io offset 0, at most KINFER_CALL_TEXT_BYTES) and optionally max_tokens,
+// outputs 'label' (int32 or int64, one
 // element) and 'score' (float32, one element), an io slot of at most
 // KINFER_CALL_IO_BYTES.
 CallLayout call_layout(const Compiled &c);

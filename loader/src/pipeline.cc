@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "pipeline.h"
 
+#include "attach.h"
 #include "compile.h"
 #include "error.h"
 #include "load.h"
@@ -56,8 +57,7 @@ void check_pipeline(const Compiled &c, const PipelineManifest &m)
 	    in[0].shape != Shape{1, (int64_t)m.max_bytes})
 		fail("the pipeline must take the text, uint8 [1, " + std::to_string(m.max_bytes) +
 		     "] (max_bytes), and optionally max_tokens, int32 [1]");
-	if (in.size() == 2 && (in[1].name != "max_tokens" || in[1].dtype != DType::i32 ||
-			       shape_numel(in[1].shape) != 1))
+	if (in.size() == 2 && !is_max_tokens_input(in[1].name, in[1].dtype, in[1].shape))
 		fail("the pipeline's second input must be max_tokens, int32 [1], not '" + in[1].name + "'");
 	const Port *label = port_named(out, "label"), *score = port_named(out, "score"),
 		   *scores = port_named(out, "scores");
