@@ -15,7 +15,7 @@ PKGS_BPF="clang llvm libbpf-dev bpftool"
 PKGS_VM="qemu-system-x86 busybox-static"
 PKGS_CXX="build-essential cmake ninja-build pkg-config catch2 libeigen3-dev
 	libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev
-	nlohmann-json3-dev libbenchmark-dev"
+	nlohmann-json3-dev libbenchmark-dev libflatbuffers-dev"
 PKGS_PY="python3 python3-venv python3-dev"
 PKGS="$PKGS_KERNEL $PKGS_BPF $PKGS_VM $PKGS_CXX $PKGS_PY"
 

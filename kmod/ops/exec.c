@@ -100,8 +100,9 @@ static uint32_t dtype_size(uint32_t dtype)
 		return 8;
 	case KINFER_DTYPE_BOOL:
 	case KINFER_DTYPE_UINT8:	/* text (TOKENIZE) */
+	case KINFER_DTYPE_INT8:		/* quantised (the int8 ops) */
 		return 1;
-	default:	/* NONE, and INT8 until an op takes it */
+	default:	/* NONE */
 		return 0;
 	}
 }

@@ -70,8 +70,8 @@
 /*
  * Element types.  BOOL is one byte holding 0 or 1.  UINT8 is text bytes
  * (TOKENIZE's input and vocabulary; byte-moving ops carry it too).  INT8
- * is reserved for quantised tensors (with kinfer_tensor.quant) and
- * refused until an op accepts it.
+ * is a quantised tensor: its scale and zero point are not in the tensor
+ * but folded into the attributes of the int8 ops that read it.
  */
 enum kinfer_dtype {
 	KINFER_DTYPE_NONE	= 0,	/* an omitted optional tensor */
@@ -79,7 +79,7 @@ enum kinfer_dtype {
 	KINFER_DTYPE_INT32	= 2,
 	KINFER_DTYPE_INT64	= 3,
 	KINFER_DTYPE_BOOL	= 4,
-	KINFER_DTYPE_INT8	= 5,	/* reserved */
+	KINFER_DTYPE_INT8	= 5,
 	KINFER_DTYPE_UINT8	= 6,
 	KINFER_DTYPE_COUNT
 };
@@ -94,7 +94,7 @@ enum kinfer_buf {
  * One tensor of a node (48 bytes).
  *
  * An omitted optional input or output has every field 0.  Otherwise:
- * dtype is FLOAT32, INT32, INT64, BOOL or UINT8; rank <= KINFER_MAX_RANK;
+ * dtype is FLOAT32, INT32, INT64, BOOL, INT8 or UINT8; rank <= KINFER_MAX_RANK;
  * dims[0..rank) >= 1 and the rest 0; the byte size (product of dims times
  * the element size) fits in 32 bits; off is aligned to the element size;
  * [off, off + size) lies within the buffer.  A rank-0 tensor is a scalar.
@@ -105,7 +105,7 @@ struct kinfer_tensor {
 	__u8 dtype;		/* enum kinfer_dtype */
 	__u8 rank;
 	__u8 flags;		/* none defined; 0 */
-	__u32 quant;		/* reserved for quantisation parameters; 0 */
+	__u32 quant;		/* reserved; 0 */
 	__u32 reserved;		/* 0 */
 	__u32 dims[KINFER_MAX_RANK];
 };
@@ -444,6 +444,200 @@ struct kinfer_attr_pool {
 };
 
 #define KINFER_ATTR_BYTES_pool	((__u16)sizeof(struct kinfer_attr_pool))
+
+/*
+ * int8 ops (ids 130..149) follow TensorFlow Lite's quantised semantics, so
+ * a .tflite model gives the interpreter's answers.  A real value is
+ * scale * (q - zero_point); every op's scales are folded by the loader
+ * into the integer parameters below, and no int8 op needs an FPU section
+ * (QUANTIZE and DEQUANTIZE excepted).  Shapes are NHWC, as in TFLite.
+ *
+ * A real multiplier M > 0 is stored as TFLite stores it:
+ * M = multiplier * 2^(shift - 31), with 2^30 <= multiplier < 2^31 (or
+ * multiplier 0 for M = 0) and -31 <= shift <= 30.  x * M is computed as
+ * TFLite's MultiplyByQuantizedMultiplier: with l = max(shift, 0) and
+ * r = max(-shift, 0), a saturating rounding doubling high multiply of
+ * x * 2^l by multiplier (the 64-bit product's high 32 bits, doubled, with
+ * round-half-away; INT32_MIN * INT32_MIN saturates), then a division by
+ * 2^r that rounds half away from zero.  x * 2^l saturates to int32.
+ */
+struct kinfer_qmul {
+	__s32 multiplier;
+	__s32 shift;
+};
+
+/*
+ * QFULLY_CONNECTED: Y[m, n] = act(requant(bias[n] + sum_k (X[m, k] +
+ * input_offset) * (W[n, k] + filter_offset), n) + output_offset).
+ *
+ *	in 0	X	int8 [M, K]
+ *	in 1	W	int8 [N, K]
+ *	in 2	bias	int32 [N] or omitted
+ *	in 3	mult	int32 [N] or [1]: multiplier per output channel
+ *	in 4	shift	int32 [N] or [1]: shift per output channel, as mult
+ *	out 0	Y	int8 [M, N]
+ *
+ * requant(x, n) is x * M_n (struct kinfer_qmul semantics) with
+ * (mult[n], shift[n]) (or element 0 of a [1] tensor); an out-of-range
+ * multiplier or shift fails the node at eval with -EINVAL.  act clamps to
+ * [act_min, act_max], -128 <= act_min <= act_max <= 127 (a fused ReLU
+ * or ReLU6 is a narrower range).  |input_offset|, |filter_offset| <= 255,
+ * -128 <= output_offset <= 127.
+ */
+struct kinfer_attr_qmatmul {
+	__s32 input_offset;	/* -(X's zero point) */
+	__s32 filter_offset;	/* -(W's zero point): 0 for TFLite int8 */
+	__s32 output_offset;	/* Y's zero point */
+	__s32 act_min;
+	__s32 act_max;
+	__u32 reserved;		/* 0 */
+};
+
+#define KINFER_ATTR_BYTES_qmatmul \
+	((__u16)sizeof(struct kinfer_attr_qmatmul))
+
+/*
+ * QCONV, QDEPTHWISE_CONV: 2-D convolution of X int8 [N, H, W, C], NHWC,
+ * with TFLite's CONV_2D and DEPTHWISE_CONV_2D semantics.
+ *
+ *	QCONV		W int8 [M, KH, KW, C] (OHWI), depth_multiplier 0
+ *	QDEPTHWISE_CONV	W int8 [1, KH, KW, M], M = C * depth_multiplier;
+ *			output channel c * depth_multiplier + j reads input
+ *			channel c
+ *	in 2	bias	int32 [M] or omitted
+ *	in 3	mult	int32 [M] or [1] (as QFULLY_CONNECTED)
+ *	in 4	shift	int32 [M] or [1]
+ *	out 0	Y	int8 [N, OH, OW, M]
+ *
+ * Output row y reads input rows y * stride_h - pad_top + ky * dilation_h
+ * (ky < KH); taps outside X are left out of the sum (TFLite's zero-point
+ * padding).  Every window starts before X ends: (OH - 1) * stride_h <=
+ * H - 1 + pad_top and pad_top < (KH - 1) * dilation_h + 1, and likewise
+ * for columns.  Strides and dilations >= 1.  Offsets and act as in
+ * struct kinfer_attr_qmatmul (filter_offset is 0 here).
+ */
+struct kinfer_attr_qconv {
+	__u32 stride_h;
+	__u32 stride_w;
+	__u32 dilation_h;
+	__u32 dilation_w;
+	__u32 pad_top;
+	__u32 pad_left;
+	__u32 depth_multiplier;	/* QDEPTHWISE_CONV >= 1; QCONV 0 */
+	__s32 input_offset;
+	__s32 output_offset;
+	__s32 act_min;
+	__s32 act_max;
+	__u32 reserved;		/* 0 */
+};
+
+#define KINFER_ATTR_BYTES_qconv	((__u16)sizeof(struct kinfer_attr_qconv))
+
+/*
+ * QADD, QMUL: Y = A (op) B with numpy broadcasting, int8, TFLite's ADD and
+ * MUL.  With a = A + input1_offset and b = B + input2_offset:
+ *
+ *	QADD	y = requant(requant(a * 2^left_shift, input1) +
+ *			    requant(b * 2^left_shift, input2), output)
+ *	QMUL	y = requant(a * b, output)
+ *
+ * then y + output_offset clamped to [act_min, act_max].  QADD's
+ * left_shift is 0..20 (TFLite uses 20 for int8); QMUL's is 0, and its
+ * input1 and input2 are all 0.
+ */
+struct kinfer_attr_qbinary {
+	__s32 input1_offset;
+	__s32 input2_offset;
+	__s32 output_offset;
+	__s32 left_shift;
+	struct kinfer_qmul input1;
+	struct kinfer_qmul input2;
+	struct kinfer_qmul output;
+	__s32 act_min;
+	__s32 act_max;
+};
+
+#define KINFER_ATTR_BYTES_qbinary \
+	((__u16)sizeof(struct kinfer_attr_qbinary))
+
+/*
+ * QMAXPOOL, QAVERAGEPOOL: X int8 [N, H, W, C] -> Y [N, OH, OW, C], one
+ * quantisation for both (TFLite requires it).  Windows are filter_h x
+ * filter_w, placed as QCONV's (dilation 1); only taps inside X count.
+ * QAVERAGEPOOL rounds the sum over the count of those taps half away
+ * from zero, as TFLite's reference kernel.  Result clamped to
+ * [act_min, act_max].
+ */
+struct kinfer_attr_qpool {
+	__u32 filter_h;
+	__u32 filter_w;
+	__u32 stride_h;
+	__u32 stride_w;
+	__u32 pad_top;
+	__u32 pad_left;
+	__s32 act_min;
+	__s32 act_max;
+};
+
+#define KINFER_ATTR_BYTES_qpool	((__u16)sizeof(struct kinfer_attr_qpool))
+
+/*
+ * QSOFTMAX: softmax over the last axis of X int8, as TFLite's reference
+ * kernel computes it in fixed point: a diff (x - row max) >= diff_min is
+ * scaled by input (a multiplier > 1: shift >= 0) into Q5.26 and
+ * exponentiated, the exps are summed in Q12.19, and each output is
+ * exp / sum in units of 1/256 plus output_offset (-128), clamped to int8.
+ * Diffs below diff_min give -128.  Y int8, X's shape.
+ */
+struct kinfer_attr_qsoftmax {
+	struct kinfer_qmul input;
+	__s32 diff_min;		/* <= 0 */
+	__s32 output_offset;	/* -128 */
+};
+
+#define KINFER_ATTR_BYTES_qsoftmax \
+	((__u16)sizeof(struct kinfer_attr_qsoftmax))
+
+/*
+ * QLUT: Y[i] = table[X[i] + 128], int8 to int8, any shape (Y has X's).
+ * The loader fills the table: LOGISTIC, TANH, and QUANTIZE between two
+ * int8 quantisations are each a table of the 256 possible inputs.
+ */
+struct kinfer_attr_qlut {
+	__s8 table[256];
+};
+
+#define KINFER_ATTR_BYTES_qlut	((__u16)sizeof(struct kinfer_attr_qlut))
+
+/*
+ * QUANTIZE: float32 X -> int8 Y = clamp(round(X / scale) + zero_point),
+ * rounding half away from zero; NaN gives zero_point.  DEQUANTIZE:
+ * int8 X -> float32 Y = scale * (X - zero_point).  scale is positive,
+ * finite and normal; -128 <= zero_point <= 127.  Y has X's shape.
+ */
+struct kinfer_attr_qconvert {
+	union kinfer_f32 scale;
+	__s32 zero_point;
+};
+
+#define KINFER_ATTR_BYTES_qconvert \
+	((__u16)sizeof(struct kinfer_attr_qconvert))
+
+/*
+ * QMEAN: the mean of X int8 over the axes whose bit is set in axes, Y int8
+ * with X's rank and those dimensions 1 (as struct kinfer_attr_reduce):
+ * y = clamp(requant(sum (x + input_offset), output) + output_offset),
+ * where output folds in_scale / (out_scale * count).
+ */
+struct kinfer_attr_qmean {
+	__u32 axes;
+	__s32 input_offset;
+	__s32 output_offset;
+	__u32 reserved;		/* 0 */
+	struct kinfer_qmul output;
+};
+
+#define KINFER_ATTR_BYTES_qmean	((__u16)sizeof(struct kinfer_attr_qmean))
 
 /* The op enum, generated from KINFER_OP_LIST (kinfer_ops.h). */
 /*

@@ -15,6 +15,7 @@ size_t dtype_size(DType t)
 		return 8;
 	case DType::boolean:
 	case DType::u8:
+	case DType::i8:
 		return 1;
 	default:
 		return 0;
@@ -34,6 +35,8 @@ std::string dtype_str(DType t)
 		return "bool";
 	case DType::u8:
 		return "uint8";
+	case DType::i8:
+		return "int8";
 	default:
 		return "none";
 	}
@@ -52,6 +55,8 @@ DType dtype_from_onnx(int32_t onnx_type)
 		return DType::boolean;
 	case onnx::TensorProto::UINT8:
 		return DType::u8;
+	case onnx::TensorProto::INT8:
+		return DType::i8;
 	default:
 		return DType::none;
 	}
@@ -70,6 +75,8 @@ int32_t dtype_to_onnx(DType t)
 		return onnx::TensorProto::BOOL;
 	case DType::u8:
 		return onnx::TensorProto::UINT8;
+	case DType::i8:
+		return onnx::TensorProto::INT8;
 	default:
 		return onnx::TensorProto::UNDEFINED;
 	}
@@ -88,6 +95,8 @@ double HostTensor::get(uint64_t i) const
 		return data[i] ? 1.0 : 0.0;
 	case DType::u8:
 		return data[i];
+	case DType::i8:
+		return (int8_t)data[i];
 	default:
 		return 0.0;
 	}
@@ -106,6 +115,8 @@ int64_t HostTensor::get_int(uint64_t i) const
 		return data[i] ? 1 : 0;
 	case DType::u8:
 		return data[i];
+	case DType::i8:
+		return (int8_t)data[i];
 	default:
 		return 0;
 	}

@@ -21,11 +21,12 @@ enum class DType : uint8_t {
 	i64 = KINFER_DTYPE_INT64,
 	boolean = KINFER_DTYPE_BOOL,
 	u8 = KINFER_DTYPE_UINT8,	// text bytes
+	i8 = KINFER_DTYPE_INT8,		// quantised (.tflite int8 models)
 };
 
 // Bytes per element (0 for none).
 size_t dtype_size(DType t);
-// "float32", "int32", "int64", "bool", "uint8".
+// "float32", "int32", "int64", "bool", "uint8", "int8".
 std::string dtype_str(DType t);
 // The kinfer dtype of an ONNX TensorProto data type, or none.
 DType dtype_from_onnx(int32_t onnx_type);

@@ -189,6 +189,10 @@ Decoded decode_tensor(const onnx::TensorProto &t, bool double_to_float)
 		h.dtype = DType::u8;
 		raw ? decode_raw(t, n, 1, h, d.error) : decode_typed<uint8_t>(t, t.int32_data(), n, h, d.error);
 		break;
+	case onnx::TensorProto::INT8:
+		h.dtype = DType::i8;
+		raw ? decode_raw(t, n, 1, h, d.error) : decode_typed<int8_t>(t, t.int32_data(), n, h, d.error);
+		break;
 	case onnx::TensorProto::DOUBLE:
 		if (double_to_float) {
 			HostTensor dbl;

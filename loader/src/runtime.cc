@@ -30,7 +30,7 @@ constexpr const char *kLockDir = "/run/kinfer";
 
 DType dtype_named(const std::string &s)
 {
-	for (DType t : {DType::f32, DType::i32, DType::i64, DType::boolean, DType::u8})
+	for (DType t : {DType::f32, DType::i32, DType::i64, DType::boolean, DType::u8, DType::i8})
 		if (dtype_str(t) == s)
 			return t;
 	return DType::none;

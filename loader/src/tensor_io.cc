@@ -155,6 +155,8 @@ DType npy_dtype(const std::string &descr)
 		return DType::boolean;
 	if (descr == "|u1")
 		return DType::u8;
+	if (descr == "|i1")
+		return DType::i8;
 	return DType::none;
 }
 
@@ -169,6 +171,8 @@ std::string npy_descr(DType t)
 		return "|b1";
 	case DType::u8:
 		return "|u1";
+	case DType::i8:
+		return "|i1";
 	default:
 		return "<f4";
 	}
@@ -205,7 +209,7 @@ Tensor parse_npy(const std::string &bytes, const std::string &file)
 	size_t item = h.descr == "<f8" ? 8 : dtype_size(type);
 	if (type == DType::none)
 		throw InputError(file + ": dtype '" + h.descr + "' is not supported (use '<f4', '<f8', "
-				 "'<i4', '<i8', '|b1' or '|u1')");
+				 "'<i4', '<i8', '|b1', '|u1' or '|i1')");
 	if (h.fortran)
 		throw InputError(file + ": Fortran-order arrays are not supported (save in C order)");
 	uint64_t n = h.shape.empty() ? 1 : shape_numel(h.shape);
