@@ -32,6 +32,10 @@
 #define KINFER_ROW_DECL_conv_transpose(name)
 #define KINFER_ROW_DECL_pool(name)
 #define KINFER_ROW_DECL_tokenize(name)
+#define KINFER_ROW_DECL_qmatmul(name)
+#define KINFER_ROW_DECL_qconv(name)
+#define KINFER_ROW_DECL_qbinary(name)
+#define KINFER_ROW_DECL_qpool(name)
 
 #define KINFER_ROW_unary(name)		kinfer_row_##name
 #define KINFER_ROW_io(name)		NULL
@@ -55,6 +59,10 @@
 #define KINFER_ROW_conv_transpose(name) NULL
 #define KINFER_ROW_pool(name)		NULL
 #define KINFER_ROW_tokenize(name)	NULL
+#define KINFER_ROW_qmatmul(name)	NULL
+#define KINFER_ROW_qconv(name)		NULL
+#define KINFER_ROW_qbinary(name)	NULL
+#define KINFER_ROW_qpool(name)		NULL
 
 #define KINFER_ROW_DECL(NAME, id, name, cls, attr, cost) \
 	KINFER_ROW_DECL_##cls(name)

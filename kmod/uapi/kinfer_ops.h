@@ -116,9 +116,17 @@
 	X(GRU,			111, gru,		recurrent, rnn,		 1)	\
 	X(RNN,			112, rnn,		recurrent, rnn,		 1)	\
 	/* 120..129: text */						\
-	X(TOKENIZE,		120, tokenize,		tokenize, none,		 1)
+	X(TOKENIZE,		120, tokenize,		tokenize, none,		 1)	\
+	/* 130..149: int8, TensorFlow Lite's quantised semantics */	\
+	X(QFULLY_CONNECTED,	130, qfully_connected,	qmatmul, qmatmul,	 1)	\
+	X(QCONV,		131, qconv,		qconv,	 qconv,		 1)	\
+	X(QDEPTHWISE_CONV,	132, qdepthwise_conv,	qconv,	 qconv,		 1)	\
+	X(QADD,			133, qadd,		qbinary, qbinary,	 2)	\
+	X(QMUL,			134, qmul,		qbinary, qbinary,	 2)	\
+	X(QMAXPOOL,		135, qmaxpool,		qpool,	 qpool,		 1)	\
+	X(QAVERAGEPOOL,		136, qaveragepool,	qpool,	 qpool,		 1)
 
 /* Bound on ids: every id is below it (tables are indexed by id). */
-#define KINFER_OP_LIMIT		130U
+#define KINFER_OP_LIMIT		150U
 
 #endif /* _UAPI_KINFER_OPS_H */

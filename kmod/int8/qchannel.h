@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Requantisation of the accumulators of QFULLY_CONNECTED, QCONV and
+ * QDEPTHWISE_CONV: bias, one multiplier per output channel (or one for
+ * all), the output offset and the fused activation's range.
+ */
+#ifndef _KINFER_INT8_QCHANNEL_H
+#define _KINFER_INT8_QCHANNEL_H
+
+#include "int8/qmath.h"
+#include "ops/exec.h"
+#include "ops/qcheck.h"
+
+struct kinfer_q_channel {
+	int32_t bias, mult, shift;
+};
+
+/*
+ * Output channel @ch's parameters.  The multiplier tensors are data, in
+ * the arena or a bound buffer: an invalid pair fails the node.
+ */
+static inline int kinfer_q_channel(const struct kinfer_exec *ex, uint64_t ch,
+				   struct kinfer_q_channel *q)
+{
+	const struct kinfer_view *b = &ex->t[KINFER_Q_BIAS];
+	const struct kinfer_view *m = &ex->t[KINFER_Q_MULT];
+	uint64_t i = m->numel == 1 ? 0 : ch;
+
+	q->bias = b->data ? ((const int32_t *)b->data)[ch] : 0;
+	q->mult = ((const int32_t *)m->data)[i];
+	q->shift = ((const int32_t *)ex->t[KINFER_Q_SHIFT].data)[i];
+	return kinfer_q_mul_valid(q->mult, q->shift) ? 0 : -EINVAL;
+}
+
+/*
+ * The output of an accumulator: TFLite sums in int32, where an overflow
+ * is undefined; here the sum is int64 and saturates to int32 before the
+ * multiply, which only differs where TFLite's would have overflowed.
+ */
+static inline int8_t kinfer_q_output(int64_t acc,
+				     const struct kinfer_q_channel *q,
+				     int32_t out_off, int32_t lo, int32_t hi)
+{
+	int64_t v = kinfer_q_requant(kinfer_q_sat32(acc + q->bias), q->mult,
+				     q->shift);
+
+	v += out_off;
+	return (int8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+#endif /* _KINFER_INT8_QCHANNEL_H */
