@@ -36,6 +36,10 @@
 #define KINFER_ROW_DECL_qconv(name)
 #define KINFER_ROW_DECL_qbinary(name)
 #define KINFER_ROW_DECL_qpool(name)
+#define KINFER_ROW_DECL_qsoftmax(name)
+#define KINFER_ROW_DECL_qlut(name)
+#define KINFER_ROW_DECL_qconvert(name)
+#define KINFER_ROW_DECL_qmean(name)
 
 #define KINFER_ROW_unary(name)		kinfer_row_##name
 #define KINFER_ROW_io(name)		NULL
@@ -63,6 +67,10 @@
 #define KINFER_ROW_qconv(name)		NULL
 #define KINFER_ROW_qbinary(name)	NULL
 #define KINFER_ROW_qpool(name)		NULL
+#define KINFER_ROW_qsoftmax(name)	NULL
+#define KINFER_ROW_qlut(name)		NULL
+#define KINFER_ROW_qconvert(name)	NULL
+#define KINFER_ROW_qmean(name)		NULL
 
 #define KINFER_ROW_DECL(NAME, id, name, cls, attr, cost) \
 	KINFER_ROW_DECL_##cls(name)

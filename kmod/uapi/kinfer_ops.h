@@ -124,7 +124,12 @@
 	X(QADD,			133, qadd,		qbinary, qbinary,	 2)	\
 	X(QMUL,			134, qmul,		qbinary, qbinary,	 2)	\
 	X(QMAXPOOL,		135, qmaxpool,		qpool,	 qpool,		 1)	\
-	X(QAVERAGEPOOL,		136, qaveragepool,	qpool,	 qpool,		 1)
+	X(QAVERAGEPOOL,		136, qaveragepool,	qpool,	 qpool,		 1)	\
+	X(QSOFTMAX,		137, qsoftmax,		qsoftmax, qsoftmax,	16)	\
+	X(QLUT,			138, qlut,		qlut,	 qlut,		 1)	\
+	X(QUANTIZE,		139, quantize,		qconvert, qconvert,	 2)	\
+	X(DEQUANTIZE,		140, dequantize,	qconvert, qconvert,	 1)	\
+	X(QMEAN,		141, qmean,		qmean,	 qmean,		 1)
 
 /* Bound on ids: every id is below it (tables are indexed by id). */
 #define KINFER_OP_LIMIT		150U
