@@ -97,8 +97,11 @@ struct TableBase : protected flatbuffers::Table {
 	}
 	template <typename T> bool tables_ok(Verifier &v, voffset_t slot) const
 	{
+		// The offset first: reading the pointer dereferences it.
+		if (!VerifyOffset(v, slot))
+			return false;
 		const auto *vec = ptr<Offsets<T>>(slot);
-		return VerifyOffset(v, slot) && v.VerifyVector(vec) && v.VerifyVectorOfTables(vec);
+		return v.VerifyVector(vec) && v.VerifyVectorOfTables(vec);
 	}
 	bool start(Verifier &v) const { return VerifyTableStart(v); }
 	bool has(voffset_t slot) const { return CheckField(slot); }
