@@ -3,8 +3,9 @@
  * QUANTIZE: float32 -> int8, q = clamp(round(x / scale) + zero_point),
  * struct kinfer_attr_qconvert.  As TFLite's AffineQuantize: the quotient
  * in float, rounded half away from zero (std::round).  NaN gives
- * zero_point and +-Inf saturate (TFLite's cast of those to int32 is
- * undefined).  A unit is an element.
+ * zero_point, and quotients beyond the int32 range (+-Inf included)
+ * saturate: TFLite's cast of those to int32 is undefined (x86 gives
+ * INT32_MIN, so +1e30 becomes -128 there).  A unit is an element.
  */
 #include "ops/exec.h"
 

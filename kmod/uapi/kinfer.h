@@ -587,7 +587,11 @@ struct kinfer_attr_qpool {
  * scaled by input (a multiplier > 1: shift >= 0) into Q5.26 and
  * exponentiated, the exps are summed in Q12.19, and each output is
  * exp / sum in units of 1/256 plus output_offset (-128), clamped to int8.
- * Diffs below diff_min give -128.  Y int8, X's shape.
+ * Diffs below diff_min give -128.  Y int8, X's shape.  Where TFLite's
+ * kernel is undefined (the exps sum to 512 or more: it aborts, or to 2^12:
+ * its int32 sum overflows), the sum saturates and the row is all -128,
+ * what its quotients round to.  The loader computes input and diff_min
+ * with softmax_params() (loader/src/quant/qparams.h).
  */
 struct kinfer_attr_qsoftmax {
 	struct kinfer_qmul input;
@@ -611,7 +615,9 @@ struct kinfer_attr_qlut {
 
 /*
  * QUANTIZE: float32 X -> int8 Y = clamp(round(X / scale) + zero_point),
- * rounding half away from zero; NaN gives zero_point.  DEQUANTIZE:
+ * rounding half away from zero (TFLite's std::round of the float
+ * quotient); NaN gives zero_point, and quotients beyond the int32 range
+ * (+-Inf included) saturate, where TFLite's cast is undefined.  DEQUANTIZE:
  * int8 X -> float32 Y = scale * (X - zero_point).  scale is positive,
  * finite and normal; -128 <= zero_point <= 127.  Y has X's shape.
  */
@@ -627,7 +633,15 @@ struct kinfer_attr_qconvert {
  * QMEAN: the mean of X int8 over the axes whose bit is set in axes, Y int8
  * with X's rank and those dimensions 1 (as struct kinfer_attr_reduce):
  * y = clamp(requant(sum (x + input_offset), output) + output_offset),
- * where output folds in_scale / (out_scale * count).
+ * TFLite's reference QuantizedMeanOrSum.  output folds in_scale /
+ * (out_scale * count) as TFLite folds it: in_scale / out_scale quantised,
+ * then (multiplier << s) / count in integers with s = floor(log2(count))
+ * (at most 32 and 31 + shift), shift - s (mean_multiplier() in
+ * loader/src/quant/qparams.h); so multiplier may be below 2^30 here:
+ * 0 <= multiplier < 2^31, -31 <= shift <= 30.  The sum is exact and
+ * saturates to int32 (TFLite's wraps past 2^23 elements).  -127 <=
+ * input_offset <= 128, -128 <= output_offset <= 127.  axes 0 requantises
+ * each element (TFLite copies it: the loader emits no QMEAN there).
  */
 struct kinfer_attr_qmean {
 	__u32 axes;
