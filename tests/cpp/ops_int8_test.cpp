@@ -810,3 +810,458 @@ TEST_CASE("QCONV and QDEPTHWISE_CONV fail eval on a bad multiplier", "[int8]")
 }
 
 } // namespace
+
+namespace {
+
+// ====================================================================
+// QMAXPOOL, QAVERAGEPOOL
+// ====================================================================
+
+struct PoolCase {
+	bool avg;
+	uint32_t n, h, w, c, oh, ow;
+	kinfer_attr_qpool a{};
+	std::vector<int8_t> x;
+};
+
+// TFLite's reference int8 MaxPool and AveragePool (taps inside X only).
+std::vector<int8_t> ref_pool(const PoolCase &c)
+{
+	std::vector<int8_t> y((size_t)c.n * c.oh * c.ow * c.c);
+	for (uint32_t b = 0; b < c.n; b++)
+		for (uint32_t oy = 0; oy < c.oh; oy++)
+			for (uint32_t ox = 0; ox < c.ow; ox++)
+				for (uint32_t ch = 0; ch < c.c; ch++) {
+					int64_t sum = 0, count = 0, best = -128;
+					for (uint32_t ky = 0; ky < c.a.filter_h; ky++)
+						for (uint32_t kx = 0; kx < c.a.filter_w; kx++) {
+							int64_t iy = (int64_t)oy * c.a.stride_h - c.a.pad_top + ky;
+							int64_t ix = (int64_t)ox * c.a.stride_w - c.a.pad_left + kx;
+							if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w)
+								continue;
+							int8_t v = c.x[((b * c.h + iy) * c.w + ix) * c.c + ch];
+							sum += v;
+							count++;
+							best = std::max<int64_t>(best, v);
+						}
+					REQUIRE(count > 0);
+					// Round half away from zero, as exact rationals.
+					int64_t q = (2 * std::abs(sum) + count) / (2 * count);
+					int64_t v = c.avg ? (sum < 0 ? -q : q) : best;
+					y[((b * c.oh + oy) * c.ow + ox) * c.c + ch] = ref_out(v, c.a.act_min, c.a.act_max);
+				}
+	return y;
+}
+
+PoolCase rnd_pool(std::mt19937 &rng, bool avg)
+{
+	PoolCase c;
+	c.avg = avg;
+	c.n = rnd(rng, 1, 2);
+	c.h = rnd(rng, 1, 9);
+	c.w = rnd(rng, 1, 9);
+	c.c = rnd(rng, 1, 6);
+	c.a.filter_h = rnd(rng, 1, 4);
+	c.a.filter_w = rnd(rng, 1, 4);
+	c.a.stride_h = rnd(rng, 1, 3);
+	c.a.stride_w = rnd(rng, 1, 3);
+	rnd_axis(rng, c.h, c.a.filter_h, c.a.stride_h, 1, c.a.pad_top, c.oh);
+	rnd_axis(rng, c.w, c.a.filter_w, c.a.stride_w, 1, c.a.pad_left, c.ow);
+	rnd_act(rng, c.a.act_min, c.a.act_max);
+	c.x = rnd_i8(rng, (size_t)c.n * c.h * c.w * c.c);
+	if (rng() % 4 == 0)	// many ties at .5
+		for (auto &v : c.x)
+			v = (int8_t)(rng() % 2 ? 3 : -4);
+	return c;
+}
+
+struct PoolNode {
+	Node h;
+	kinfer_tensor x, y;
+	int prepare(const PoolCase &c)
+	{
+		x = h.add(KINFER_DTYPE_INT8, {c.n, c.h, c.w, c.c});
+		y = h.add(KINFER_DTYPE_INT8, {c.n, c.oh, c.ow, c.c});
+		h.put(x, c.x);
+		return h.prepare(c.avg ? KINFER_OP_QAVERAGEPOOL : KINFER_OP_QMAXPOOL, {x}, {y}, c.a);
+	}
+};
+
+TEST_CASE("QMAXPOOL and QAVERAGEPOOL equal TFLite's int8 pools", "[int8]")
+{
+	std::mt19937 rng(135);
+	for (bool avg : {false, true})
+		for (int it = 0; it < 400; it++) {
+			PoolCase c = rnd_pool(rng, avg);
+			PoolNode pn;
+			INFO("avg " << avg << " case " << it);
+			REQUIRE(pn.prepare(c) == 0);
+			REQUIRE_FALSE(pn.h.ex.fpu);
+			REQUIRE(pn.h.eval() == 0);
+			std::vector<int8_t> want = ref_pool(c);
+			REQUIRE(pn.h.get(pn.y, want.size()) == want);
+			pn.h.check_split(pn.y, want.size(), want, rng);
+		}
+}
+
+TEST_CASE("QMAXPOOL and QAVERAGEPOOL prepare refuse bad nodes", "[int8]")
+{
+	for (bool avg : {false, true}) {
+		Node h;
+		uint16_t op = avg ? KINFER_OP_QAVERAGEPOOL : KINFER_OP_QMAXPOOL;
+		auto i8 = [&](const Dims &d) { return h.add(KINFER_DTYPE_INT8, d); };
+		auto x = i8({1, 5, 5, 3}), y = i8({1, 3, 3, 3});
+		kinfer_attr_qpool a{};
+		a.filter_h = a.filter_w = 3;
+		a.stride_h = a.stride_w = 1;
+		a.act_min = -128;
+		a.act_max = 127;
+		auto bad = [&](std::function<void(kinfer_attr_qpool &)> fn) {
+			kinfer_attr_qpool t = a;
+			fn(t);
+			return h.prepare(op, {x}, {y}, t);
+		};
+		auto retype = [](kinfer_tensor t, uint8_t dt) { t.dtype = dt; return t; };
+		INFO("avg " << avg);
+		REQUIRE(h.prepare(op, {x}, {y}, a) == 0);
+		REQUIRE(h.prepare(op, {x, x}, {y}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x}, {y, i8({1, 3, 3, 3})}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {retype(x, KINFER_DTYPE_UINT8)}, {y}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x}, {retype(y, KINFER_DTYPE_BOOL)}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {retype(h.add(KINFER_DTYPE_FLOAT32, {1, 5, 5, 3}), KINFER_DTYPE_FLOAT32)}, {y},
+				  a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x}, {i8({1, 3, 3, 2})}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x}, {i8({2, 3, 3, 3})}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x}, {i8({3, 3, 3})}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {i8({5, 5, 3})}, {i8({3, 3, 3})}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x}, {i8({1, 5, 3, 3})}, a) == 0);	// windows past the end
+		REQUIRE(h.prepare(op, {x}, {i8({1, 6, 3, 3})}, a) == -EINVAL);	// one starting past it
+		REQUIRE(h.prepare(op, {x}, {i8({1, 3, 6, 3})}, a) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.filter_h = 0; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.filter_w = 0; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.stride_h = 0; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.stride_w = 0; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.pad_top = 2; }) == 0);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.pad_top = 3; }) == -EINVAL);	// an empty window
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.pad_left = 3; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.act_min = -129; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.act_max = 128; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.act_min = 3, t.act_max = 2; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qpool &t) { t.filter_h = t.filter_w = 1u << 20; }) == -E2BIG);
+	}
+}
+
+// ====================================================================
+// QADD, QMUL
+// ====================================================================
+
+struct BinCase {
+	bool add;
+	Dims as, bs, ys;
+	kinfer_attr_qbinary a{};
+	std::vector<int8_t> x1, x2;
+};
+
+size_t count(const Dims &d)
+{
+	size_t n = 1;
+	for (uint32_t v : d)
+		n *= v;
+	return n;
+}
+
+// Element of an operand of shape @s under output multi-index @idx.
+size_t bcast_index(const Dims &s, const std::vector<uint32_t> &idx)
+{
+	size_t off = 0, lead = idx.size() - s.size();
+	for (size_t i = 0; i < s.size(); i++)
+		off = off * s[i] + (s[i] == 1 ? 0 : idx[lead + i]);
+	return off;
+}
+
+// TFLite's reference int8 Add / Mul (BroadcastAdd4DSlow / BroadcastMul4DSlow).
+std::vector<int8_t> ref_binary(const BinCase &c)
+{
+	std::vector<int8_t> y(count(c.ys));
+	std::vector<uint32_t> idx(c.ys.size());
+	for (size_t f = 0; f < y.size(); f++) {
+		size_t r = f;
+		for (size_t i = c.ys.size(); i-- > 0;) {
+			idx[i] = (uint32_t)(r % c.ys[i]);
+			r /= c.ys[i];
+		}
+		int32_t va = c.x1[bcast_index(c.as, idx)] + c.a.input1_offset;
+		int32_t vb = c.x2[bcast_index(c.bs, idx)] + c.a.input2_offset;
+		int64_t v;
+		if (c.add) {
+			int32_t sa = ref_requant(va * (1 << c.a.left_shift), c.a.input1.multiplier, c.a.input1.shift);
+			int32_t sb = ref_requant(vb * (1 << c.a.left_shift), c.a.input2.multiplier, c.a.input2.shift);
+			v = ref_requant(sat32((int64_t)sa + sb), c.a.output.multiplier, c.a.output.shift);
+		} else {
+			v = ref_requant(va * vb, c.a.output.multiplier, c.a.output.shift);
+		}
+		y[f] = ref_out(v + c.a.output_offset, c.a.act_min, c.a.act_max);
+	}
+	return y;
+}
+
+kinfer_qmul rnd_qmul(std::mt19937 &rng, int lo, int hi)
+{
+	kinfer_qmul q;
+	q.multiplier = (int32_t)std::uniform_int_distribution<int64_t>(int64_t(1) << 30, kI32Max)(rng);
+	q.shift = rnd(rng, lo, hi);
+	return q;
+}
+
+BinCase rnd_binary(std::mt19937 &rng, bool add)
+{
+	BinCase c;
+	c.add = add;
+	size_t rank = rnd(rng, 0, 4);
+	for (size_t i = 0; i < rank; i++)
+		c.ys.push_back(rnd(rng, 1, 5));
+	// Each operand: a suffix of the output's axes, some of them 1.
+	for (Dims *s : {&c.as, &c.bs}) {
+		size_t drop = rnd(rng, 0, (int)rank);
+		for (size_t i = drop; i < rank; i++)
+			s->push_back(rng() % 3 ? c.ys[i] : 1);
+	}
+	// The output must be exactly the broadcast: widen where neither has it.
+	for (size_t i = 0; i < rank; i++) {
+		size_t la = rank - c.as.size(), lb = rank - c.bs.size();
+		bool ha = i >= la && c.as[i - la] == c.ys[i], hb = i >= lb && c.bs[i - lb] == c.ys[i];
+		if (!ha && !hb && c.ys[i] != 1) {
+			if (i >= la)
+				c.as[i - la] = c.ys[i];
+			else
+				c.ys[i] = 1;
+		}
+	}
+	c.a.input1_offset = rnd(rng, -127, 128);
+	c.a.input2_offset = rnd(rng, -127, 128);
+	c.a.output_offset = rnd(rng, -128, 127);
+	rnd_act(rng, c.a.act_min, c.a.act_max);
+	bool wild = rng() % 8 == 0;	// shifts beyond TFLite's: saturation
+	if (add) {
+		c.a.left_shift = rng() % 4 ? 20 : rnd(rng, 0, 20);
+		c.a.input1 = rnd_qmul(rng, wild ? -31 : -3, wild ? 30 : -1);
+		c.a.input2 = rnd_qmul(rng, wild ? -31 : -3, wild ? 30 : -1);
+		c.a.output = rnd_qmul(rng, wild ? -31 : c.a.left_shift - 21, wild ? 30 : c.a.left_shift - 16);
+	} else {
+		c.a.output = rnd_qmul(rng, wild ? -31 : -11, wild ? 30 : -6);
+	}
+	c.x1 = rnd_i8(rng, count(c.as));
+	c.x2 = rnd_i8(rng, count(c.bs));
+	return c;
+}
+
+struct BinNode {
+	Node h;
+	kinfer_tensor x1, x2, y;
+	int prepare(const BinCase &c)
+	{
+		x1 = h.add(KINFER_DTYPE_INT8, c.as);
+		x2 = h.add(KINFER_DTYPE_INT8, c.bs);
+		y = h.add(KINFER_DTYPE_INT8, c.ys);
+		h.put(x1, c.x1);
+		h.put(x2, c.x2);
+		return h.prepare(c.add ? KINFER_OP_QADD : KINFER_OP_QMUL, {x1, x2}, {y}, c.a);
+	}
+};
+
+TEST_CASE("QADD and QMUL equal TFLite's int8 Add and Mul, broadcast", "[int8]")
+{
+	std::mt19937 rng(133);
+	for (bool add : {true, false})
+		for (int it = 0; it < 600; it++) {
+			BinCase c = rnd_binary(rng, add);
+			BinNode bn;
+			INFO("add " << add << " case " << it);
+			REQUIRE(bn.prepare(c) == 0);
+			REQUIRE_FALSE(bn.h.ex.fpu);
+			REQUIRE(bn.h.eval() == 0);
+			std::vector<int8_t> want = ref_binary(c);
+			REQUIRE(bn.h.get(bn.y, want.size()) == want);
+			bn.h.check_split(bn.y, want.size(), want, rng);
+		}
+}
+
+TEST_CASE("QADD in place over its first input", "[int8]")
+{
+	std::mt19937 rng(137);
+	BinCase c = rnd_binary(rng, true);
+	c.ys = c.as = {3, 4};
+	c.bs = {4};
+	c.x1 = rnd_i8(rng, 12);
+	c.x2 = rnd_i8(rng, 4);
+	Node h;
+	auto x1 = h.add(KINFER_DTYPE_INT8, c.as), x2 = h.add(KINFER_DTYPE_INT8, c.bs);
+	h.put(x1, c.x1);
+	h.put(x2, c.x2);
+	REQUIRE(h.prepare(KINFER_OP_QADD, {x1, x2}, {x1}, c.a) == 0);
+	REQUIRE(h.eval() == 0);
+	REQUIRE(h.get(x1, 12) == ref_binary(c));
+	REQUIRE(h.prepare(KINFER_OP_QADD, {x1, x2}, {x2}, c.a) == -EINVAL);	// a broadcast operand
+}
+
+TEST_CASE("QADD and QMUL prepare refuse bad nodes", "[int8]")
+{
+	for (bool add : {true, false}) {
+		Node h;
+		uint16_t op = add ? KINFER_OP_QADD : KINFER_OP_QMUL;
+		auto i8 = [&](const Dims &d) { return h.add(KINFER_DTYPE_INT8, d); };
+		auto retype = [](kinfer_tensor t, uint8_t dt) { t.dtype = dt; return t; };
+		auto x1 = i8({2, 3}), x2 = i8({3}), y = i8({2, 3});
+		kinfer_attr_qbinary a{};
+		a.act_min = -128;
+		a.act_max = 127;
+		a.output = {1 << 30, -10};
+		if (add) {
+			a.left_shift = 20;
+			a.input1 = {1 << 30, -1};
+			a.input2 = {1 << 30, -2};
+		}
+		auto bad = [&](std::function<void(kinfer_attr_qbinary &)> fn) {
+			kinfer_attr_qbinary t = a;
+			fn(t);
+			return h.prepare(op, {x1, x2}, {y}, t);
+		};
+		INFO("add " << add);
+		REQUIRE(h.prepare(op, {x1, x2}, {y}, a) == 0);
+		REQUIRE(h.prepare(op, {x1}, {y}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x1, x2, x2}, {y}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x1, omitted()}, {y}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {retype(x1, KINFER_DTYPE_UINT8), x2}, {y}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x1, retype(x2, KINFER_DTYPE_BOOL)}, {y}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x1, x2}, {retype(y, KINFER_DTYPE_UINT8)}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {h.add(KINFER_DTYPE_INT32, {2, 3}), h.add(KINFER_DTYPE_INT32, {3})},
+				  {h.add(KINFER_DTYPE_INT32, {2, 3})}, a) == -EINVAL);
+		REQUIRE(h.prepare(op, {x1, i8({2})}, {y}, a) == -EINVAL);	// not broadcastable
+		REQUIRE(h.prepare(op, {x1, x2}, {i8({4, 2, 3})}, a) == -EINVAL);	// larger than the broadcast
+		REQUIRE(h.prepare(op, {x1, x2}, {i8({3})}, a) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.input1_offset = 256; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.input2_offset = -256; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.output_offset = 128; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.output_offset = -129; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.act_min = -129; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.act_max = 128; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.act_min = 0, t.act_max = -1; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.output = {(1 << 30) - 1, 0}; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.output = {1 << 30, 31}; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.output = {1 << 30, -32}; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.output = {-5, 0}; }) == -EINVAL);
+		REQUIRE(bad([](kinfer_attr_qbinary &t) { t.output = {0, 0}; }) == 0);
+		if (add) {
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.left_shift = 21; }) == -EINVAL);
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.left_shift = -1; }) == -EINVAL);
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.left_shift = 0; }) == 0);
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.input1 = {1, -1}; }) == -EINVAL);
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.input2 = {1 << 30, 31}; }) == -EINVAL);
+		} else {
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.left_shift = 1; }) == -EINVAL);
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.input1 = {1 << 30, 0}; }) == -EINVAL);
+			REQUIRE(bad([](kinfer_attr_qbinary &t) { t.input2 = {0, -1}; }) == -EINVAL);
+		}
+	}
+}
+
+// ====================================================================
+// INT8 in the other ops: refused unless moved as bytes
+// ====================================================================
+
+TEST_CASE("ops that cannot handle INT8 refuse it; byte movers carry it", "[int8]")
+{
+	Node h;
+	auto i8 = h.add(KINFER_DTYPE_INT8, {2, 3});
+	auto i8b = h.add(KINFER_DTYPE_INT8, {2, 3});
+	auto f32 = h.add(KINFER_DTYPE_FLOAT32, {2, 3});
+	auto i32 = h.add(KINFER_DTYPE_INT32, {2, 3});
+	auto bl = h.add(KINFER_DTYPE_BOOL, {2, 3});
+	// A node of an op without attributes.
+	auto prep0 = [&](uint16_t op, const std::vector<kinfer_tensor> &in, const std::vector<kinfer_tensor> &out) {
+		kinfer_node n;
+		std::memset(&n, 0, sizeof(n));
+		n.op = op;
+		n.n_in = (uint8_t)in.size();
+		n.n_out = (uint8_t)out.size();
+		n.size = (uint16_t)(sizeof(n) + (in.size() + out.size()) * sizeof(kinfer_tensor));
+		uint8_t *p = h.bytes;
+		std::memcpy(p, &n, sizeof(n));
+		p += sizeof(n);
+		for (const auto &t : in) {
+			std::memcpy(p, &t, sizeof(t));
+			p += sizeof(t);
+		}
+		for (const auto &t : out) {
+			std::memcpy(p, &t, sizeof(t));
+			p += sizeof(t);
+		}
+		kinfer_buffers b;
+		std::memset(&b, 0, sizeof(b));
+		b.arena.data = h.arena.data();
+		b.arena.size = (uint32_t)(h.arena.size() * 8);
+		return kinfer_node_prepare(&h.ex, reinterpret_cast<const kinfer_node *>(h.bytes), &b);
+	};
+	// CAST has no INT8 conversion.
+	REQUIRE(prep0(KINFER_OP_CAST, {f32}, {i32}) == 0);
+	REQUIRE(prep0(KINFER_OP_CAST, {i8}, {f32}) == -EINVAL);
+	REQUIRE(prep0(KINFER_OP_CAST, {f32}, {i8}) == -EINVAL);
+	REQUIRE(prep0(KINFER_OP_CAST, {i8}, {i8b}) == -EINVAL);
+	// Comparisons, logic, arithmetic, activations.
+	REQUIRE(prep0(KINFER_OP_LESS, {i32, i32}, {bl}) == 0);
+	REQUIRE(prep0(KINFER_OP_LESS, {i8, i8b}, {bl}) == -EINVAL);
+	REQUIRE(prep0(KINFER_OP_EQUAL, {i8, i8b}, {bl}) == -EINVAL);
+	REQUIRE(prep0(KINFER_OP_NOT, {i8}, {i8b}) == -EINVAL);
+	REQUIRE(prep0(KINFER_OP_ADD, {i8, i8b}, {h.add(KINFER_DTYPE_INT8, {2, 3})}) == -EINVAL);
+	REQUIRE(prep0(KINFER_OP_RELU, {i8}, {i8b}) == -EINVAL);
+	// WHERE selects bytes: INT8 is moved exactly.
+	std::vector<int8_t> xv = {-128, -1, 0, 1, 127, 5}, zv = {9, 9, 9, 9, 9, 9};
+	std::vector<uint8_t> cv = {1, 0, 1, 0, 1, 1};
+	auto z = h.add(KINFER_DTYPE_INT8, {2, 3}), out = h.add(KINFER_DTYPE_INT8, {2, 3});
+	h.put(i8, xv);
+	h.put(z, zv);
+	h.put(bl, cv);
+	REQUIRE(prep0(KINFER_OP_WHERE, {bl, i8, z}, {out}) == 0);
+	REQUIRE(h.eval() == 0);
+	REQUIRE(h.get(out, 6) == std::vector<int8_t>{-128, 9, 0, 9, 127, 5});
+}
+
+TEST_CASE("COPY, PAD and GATHER move INT8 elements", "[int8]")
+{
+	Node h;
+	auto x = h.add(KINFER_DTYPE_INT8, {2, 3}), y = h.add(KINFER_DTYPE_INT8, {3, 2});
+	std::vector<int8_t> xv = {-128, -1, 0, 1, 127, 5};
+	h.put(x, xv);
+	// COPY as a transpose: y[j, i] = x[i, j].
+	kinfer_attr_copy c{};
+	c.rank = 2;
+	c.dims[0] = 3;
+	c.dims[1] = 2;
+	c.in_stride[0] = 1;
+	c.in_stride[1] = 3;
+	c.out_stride[0] = 2;
+	c.out_stride[1] = 1;
+	REQUIRE(h.prepare(KINFER_OP_COPY, {x}, {y}, c) == 0);
+	REQUIRE(h.eval() == 0);
+	REQUIRE(h.get(y, 6) == std::vector<int8_t>{-128, 1, -1, 127, 0, 5});
+	// PAD with the constant -3 (its byte, 0xfd).
+	auto p = h.add(KINFER_DTYPE_INT8, {2, 5});
+	kinfer_attr_pad pa{};
+	pa.mode = KINFER_PAD_CONSTANT;
+	pa.begin[1] = 1;
+	pa.value = 0xfd;
+	REQUIRE(h.prepare(KINFER_OP_PAD, {x}, {p}, pa) == 0);
+	REQUIRE(h.eval() == 0);
+	REQUIRE(h.get(p, 10) == std::vector<int8_t>{-3, -128, -1, 0, -3, -3, 1, 127, 5, -3});
+	pa.value = 0x1fd;	// wider than an element
+	REQUIRE(h.prepare(KINFER_OP_PAD, {x}, {p}, pa) == -EINVAL);
+	// GATHER rows 1, 0, 1.
+	auto idx = h.add(KINFER_DTYPE_INT64, {3}), g = h.add(KINFER_DTYPE_INT8, {3, 3});
+	h.put(idx, std::vector<int64_t>{1, 0, -1});
+	kinfer_attr_axis ax{};
+	REQUIRE(h.prepare(KINFER_OP_GATHER, {x, idx}, {g}, ax) == 0);
+	REQUIRE(h.eval() == 0);
+	REQUIRE(h.get(g, 9) == std::vector<int8_t>{1, 127, 5, -128, -1, 0, 1, 127, 5});
+}
+
+} // namespace
