@@ -7,11 +7,18 @@
  */
 #include "ops/exec.h"
 
+/* The dtypes kinfer_math_cast() converts: not text, not quantised. */
+static bool cast_dtype(uint32_t dtype)
+{
+	return dtype == KINFER_DTYPE_FLOAT32 || dtype == KINFER_DTYPE_INT32 ||
+	       dtype == KINFER_DTYPE_INT64 || dtype == KINFER_DTYPE_BOOL;
+}
+
 /**
  * kinfer_prepare_cast() - check a CAST node and plan one unit per element
  * @ex: the node, its tensors checked against their buffers
  *
- * Return: 0, or -EINVAL for wrong arity or shapes.
+ * Return: 0, or -EINVAL for wrong arity, dtypes or shapes.
  */
 int kinfer_prepare_cast(struct kinfer_exec *ex)
 {
@@ -22,8 +29,8 @@ int kinfer_prepare_cast(struct kinfer_exec *ex)
 	ret = kinfer_check_arity(ex, 1, 1, 1, 1);
 	if (ret)
 		return ret;
-	if (!kinfer_same_shape(x, y) || x->dtype == KINFER_DTYPE_UINT8 ||
-	    y->dtype == KINFER_DTYPE_UINT8)
+	if (!kinfer_same_shape(x, y) || !cast_dtype(x->dtype) ||
+	    !cast_dtype(y->dtype))
 		return -EINVAL;
 	if (x->esize == y->esize)
 		ex->inplace = 0;

@@ -8,6 +8,13 @@
  */
 #include "ops/exec.h"
 
+/* The dtypes the evals (math/compare.h) compare. */
+static bool compare_dtype(uint32_t dtype)
+{
+	return dtype == KINFER_DTYPE_FLOAT32 || dtype == KINFER_DTYPE_INT32 ||
+	       dtype == KINFER_DTYPE_INT64 || dtype == KINFER_DTYPE_BOOL;
+}
+
 /**
  * kinfer_prepare_compare() - check a comparison node and plan one unit per output element
  * @ex: the node, its tensors checked against their buffers
@@ -25,7 +32,8 @@ int kinfer_prepare_compare(struct kinfer_exec *ex)
 	ret = kinfer_check_arity(ex, 2, 2, 1, 1);
 	if (ret)
 		return ret;
-	if (a->dtype != b->dtype || y->dtype != KINFER_DTYPE_BOOL)
+	if (!compare_dtype(a->dtype) || a->dtype != b->dtype ||
+	    y->dtype != KINFER_DTYPE_BOOL)
 		return -EINVAL;
 	ret = kinfer_bcast_init(&ex->s.bcast, y, ops, 2, true);
 	if (ret)
