@@ -49,4 +49,8 @@ echo "fixtures: exporting Flax MLPs to $OUT"
 # The Keras zoo with TensorFlow's outputs, and the conversions `kinfer load
 # model.keras` makes, cached so that the VM needs no TensorFlow.
 "$ROOT/.venv/bin/python" -m kinfer.examples.keras_zoo "$OUT/tf" --cache "$OUT/tf/cache"
+# The .tflite zoo (int8, float-io and float CNNs, one int8 model per
+# builtin) with the TFLite interpreter's outputs, reference kernels and
+# default ones.
+"$ROOT/.venv/bin/python" -m kinfer.examples.tflite_zoo "$OUT/tflite"
 echo "$want" > "$stamp"
