@@ -107,6 +107,7 @@ test-sanitize:
 	$(SANITIZE_ENV) KINFER_BIN=$(ASAN_DIR)/loader/kinfer $(PY) -m pytest -q \
 		-c tests/python/pytest.ini -m "not kernel" -o junit_suite_name=sanitize \
 		tests/python/test_malformed.py tests/python/test_cli_mutations.py \
+		tests/python/test_tflite_malformed.py \
 		tests/python/test_tokenizer.py -k "not every_code_point" --junitxml=$(RESULTS)/sanitize.xml
 
 test-vm:
