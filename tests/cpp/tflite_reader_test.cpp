@@ -507,6 +507,9 @@ TEST_CASE("operator causes are refused, naming the operator", "[tflite]")
 	s.ops[1].opcode_index = 6;
 	REFUSED(s, "operator 1", "opcode index 6 out of range");
 	s = valid();
+	s.codes[1] = {-3, -3};
+	REFUSED(s, "operator 1", "invalid builtin code -3");
+	s = valid();
 	s.ops[1].inputs[1] = 5;
 	REFUSED(s, "operator 1 (CONV_2D)", "input 1: tensor index 5 out of range");
 	s = valid();

@@ -330,6 +330,9 @@ void Reader::operator_(size_t i, const fb::Operator &o)
 	// int32 one); the larger is the real one.
 	op.opcode = std::max<int32_t>(code->deprecated_builtin_code(), code->builtin_code());
 	op.version = code->version();
+	if (op.opcode < 0)
+		fail("operator " + std::to_string(i) + ": invalid builtin code " +
+		     std::to_string(op.opcode));
 	if (op.opcode == CUSTOM)
 		op.custom_code = text(code->custom_code());
 	op.inputs = to_vector(o.inputs());
