@@ -36,13 +36,16 @@ static inline int kinfer_q_channel(const struct kinfer_exec *ex, uint64_t ch,
  * The output of an accumulator: TFLite sums in int32, where an overflow
  * is undefined; here the sum is int64 and saturates to int32 before the
  * multiply, which only differs where TFLite's would have overflowed.
+ * half_up: QFULLY_CONNECTED's single rounding (int8/qmath.h).
  */
 static inline int8_t kinfer_q_output(int64_t acc,
 				     const struct kinfer_q_channel *q,
-				     int32_t out_off, int32_t lo, int32_t hi)
+				     int32_t out_off, int32_t lo, int32_t hi,
+				     bool half_up)
 {
-	int64_t v = kinfer_q_requant(kinfer_q_sat32(acc + q->bias), q->mult,
-				     q->shift);
+	int32_t x = kinfer_q_sat32(acc + q->bias);
+	int64_t v = half_up ? kinfer_q_requant_half_up(x, q->mult, q->shift) :
+			      kinfer_q_requant(x, q->mult, q->shift);
 
 	v += out_off;
 	return (int8_t)(v < lo ? lo : v > hi ? hi : v);

@@ -65,7 +65,8 @@ int kinfer_eval_qconv(const struct kinfer_exec *ex, uint64_t begin,
 
 				yr[j * p->m + ch] =
 					kinfer_q_output(acc, &q, out_off,
-							a->act_min, a->act_max);
+							a->act_min, a->act_max,
+							false);
 			}
 		}
 	}

@@ -59,7 +59,8 @@ int kinfer_eval_qdepthwise_conv(const struct kinfer_exec *ex, uint64_t begin,
 
 				yr[j * p->m + ch] =
 					kinfer_q_output(acc, &q, out_off,
-							a->act_min, a->act_max);
+							a->act_min, a->act_max,
+							false);
 			}
 		}
 	}

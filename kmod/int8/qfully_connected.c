@@ -45,7 +45,7 @@ int kinfer_eval_qfully_connected(const struct kinfer_exec *ex, uint64_t begin,
 				  a->filter_offset);
 			y[row * mm->n + j] =
 				kinfer_q_output(acc, &q, a->output_offset,
-						a->act_min, a->act_max);
+						a->act_min, a->act_max, true);
 		}
 	}
 	return 0;

@@ -5,9 +5,18 @@
  * integer only, no FPU.
  *
  * A real multiplier is (multiplier, shift), struct kinfer_qmul:
- * multiplier * 2^(shift - 31).  x * M is a rounding doubling high multiply
- * of x * 2^max(shift, 0) by the multiplier, then a rounding division by
- * 2^max(-shift, 0): two roundings, as TFLite's reference kernels round.
+ * multiplier * 2^(shift - 31).  TFLite rounds x * M two ways, and which
+ * one an op uses was measured against the interpreter of the pinned
+ * TensorFlow (its reference kernels):
+ *
+ *	kinfer_q_requant()	 TFLite's reference MultiplyByQuantizedMultiplier:
+ *				 a rounding doubling high multiply of
+ *				 x * 2^max(shift, 0), then a rounding division
+ *				 by 2^max(-shift, 0): two roundings (QCONV,
+ *				 QDEPTHWISE_CONV, QADD, QMUL, QMEAN, QSOFTMAX)
+ *	kinfer_q_requant_half_up() one rounding, half up, of the exact product
+ *				 (QFULLY_CONNECTED, whose int8 kernel requantises
+ *				 as its GEMM back end, ruy, does)
  */
 #ifndef _KINFER_INT8_QMATH_H
 #define _KINFER_INT8_QMATH_H
@@ -28,8 +37,9 @@ static inline int32_t kinfer_q_sat32(int64_t x)
 }
 
 /*
- * The high 32 bits of 2 * a * b, rounded half away from zero; the one
- * product that does not fit, INT32_MIN * INT32_MIN, saturates.
+ * The high 32 bits of 2 * a * b, rounded to nearest with exact ties
+ * toward +inf; the one product that does not fit, INT32_MIN * INT32_MIN,
+ * saturates.
  */
 static inline int32_t kinfer_q_doubling_high_mul(int32_t a, int32_t b)
 {
@@ -38,7 +48,7 @@ static inline int32_t kinfer_q_doubling_high_mul(int32_t a, int32_t b)
 
 	if (a == KINFER_Q_INT32_MIN && b == KINFER_Q_INT32_MIN)
 		return KINFER_Q_INT32_MAX;
-	/* Division, not a shift: it truncates toward zero, as TFLite's. */
+	/* Division, not a shift: it truncates toward zero, as gemmlowp's. */
 	return (int32_t)((ab + nudge) / (1LL << 31));
 }
 
@@ -61,7 +71,7 @@ static inline bool kinfer_q_mul_valid(int32_t multiplier, int32_t shift)
 	       (multiplier >= (1 << 30) && multiplier <= KINFER_Q_INT32_MAX);
 }
 
-/* x * (multiplier * 2^(shift - 31)); the pair must be valid. */
+/* x * (multiplier * 2^(shift - 31)), two roundings; the pair must be valid. */
 static inline int32_t kinfer_q_requant(int32_t x, int32_t multiplier,
 				       int32_t shift)
 {
@@ -71,6 +81,21 @@ static inline int32_t kinfer_q_requant(int32_t x, int32_t multiplier,
 
 	return kinfer_q_div_pot(kinfer_q_doubling_high_mul(shifted, multiplier),
 				right);
+}
+
+/*
+ * x * (multiplier * 2^(shift - 31)) rounded once, half up; the pair must
+ * be valid.  |x * multiplier| < 2^62 and the rounding term is at most
+ * 2^61, so the sum cannot overflow; the result saturates to int32.
+ */
+static inline int32_t kinfer_q_requant_half_up(int32_t x, int32_t multiplier,
+					       int32_t shift)
+{
+	int32_t total = 31 - shift;	/* 1..62 */
+	int64_t r = (int64_t)x * multiplier + (1LL << (total - 1));
+
+	/* An arithmetic shift: floor, so exact ties go up. */
+	return kinfer_q_sat32(r >> total);
 }
 
 static inline int32_t kinfer_q_clamp(int32_t x, int32_t lo, int32_t hi)

@@ -455,11 +455,13 @@ struct kinfer_attr_pool {
  * A real multiplier M > 0 is stored as TFLite stores it:
  * M = multiplier * 2^(shift - 31), with 2^30 <= multiplier < 2^31 (or
  * multiplier 0 for M = 0) and -31 <= shift <= 30.  x * M is computed as
- * TFLite's MultiplyByQuantizedMultiplier: with l = max(shift, 0) and
- * r = max(-shift, 0), a saturating rounding doubling high multiply of
- * x * 2^l by multiplier (the 64-bit product's high 32 bits, doubled, with
- * round-half-away; INT32_MIN * INT32_MIN saturates), then a division by
- * 2^r that rounds half away from zero.  x * 2^l saturates to int32.
+ * TFLite's reference MultiplyByQuantizedMultiplier: with l = max(shift, 0)
+ * and r = max(-shift, 0), x * 2^l (saturated to int32) times multiplier,
+ * the 64-bit product's high 32 bits doubled and rounded to nearest (ties
+ * toward +inf; INT32_MIN * INT32_MIN saturates), then divided by 2^r
+ * rounding half away from zero.  QFULLY_CONNECTED alone rounds once, as
+ * TFLite's fully connected kernel does: the exact product plus
+ * 2^(30 - shift), shifted right arithmetically by 31 - shift, saturated.
  */
 struct kinfer_qmul {
 	__s32 multiplier;

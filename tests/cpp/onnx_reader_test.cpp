@@ -77,8 +77,10 @@ TEST_CASE("tensor decoding checks element counts", "[onnx_reader]")
 	d = decode_tensor(t);
 	REQUIRE(d.error.empty());
 	REQUIRE(d.t.numel() == 6);
-	t.set_data_type(onnx::TensorProto::INT8);
-	REQUIRE_THAT(decode_tensor(t).error, Contains("INT8"));
+	t.set_data_type(onnx::TensorProto::INT16);
+	REQUIRE_THAT(decode_tensor(t).error, Contains("INT16"));
+	t.set_data_type(onnx::TensorProto::INT8);	// quantised: from int32_data
+	REQUIRE_THAT(decode_tensor(t).error, Contains("holds 0 values"));
 	t.set_data_type(onnx::TensorProto::UINT8);	// text: from int32_data, like BOOL
 	REQUIRE_THAT(decode_tensor(t).error, Contains("holds 0 values"));
 	t.set_data_type(onnx::TensorProto::BOOL);

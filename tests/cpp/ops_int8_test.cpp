@@ -62,6 +62,18 @@ int32_t ref_requant(int32_t x, int32_t mult, int32_t shift)
 	return ref_div_pot(ref_high_mul(sat32((int64_t)x * (int64_t(1) << left)), mult), right);
 }
 
+// QFULLY_CONNECTED's single rounding: x * mult / 2^(31 - shift) rounded to
+// nearest, ties up, saturated; in 128-bit arithmetic with a floor division.
+int32_t ref_requant_half_up(int32_t x, int32_t mult, int32_t shift)
+{
+	__int128 num = (__int128)x * mult, den = (__int128)1 << (31 - shift);
+	__int128 twice = 2 * num + den;	// floor((2 num + den) / (2 den))
+	__int128 q = twice / (2 * den);
+	if (twice % (2 * den) < 0)
+		q -= 1;
+	return sat32((int64_t)q);
+}
+
 int8_t ref_out(int64_t v, int32_t lo, int32_t hi)
 {
 	return (int8_t)std::min<int64_t>(std::max<int64_t>(v, lo), hi);
@@ -203,6 +215,10 @@ TEST_CASE("qmath's requantisation equals TFLite's formula", "[int8]")
 		for (int32_t m : ms)
 			for (int32_t s = -31; s <= 30; s++)
 				REQUIRE(kinfer_q_requant(x, m, s) == ref_requant(x, m, s));
+	for (int32_t x : xs)
+		for (int32_t m : ms)
+			for (int32_t s = -31; s <= 30; s++)
+				REQUIRE(kinfer_q_requant_half_up(x, m, s) == ref_requant_half_up(x, m, s));
 	for (int i = 0; i < 200000; i++) {
 		int32_t x = (int32_t)rng();
 		if (i % 2)
@@ -210,12 +226,19 @@ TEST_CASE("qmath's requantisation equals TFLite's formula", "[int8]")
 		int32_t m = (int32_t)std::uniform_int_distribution<int64_t>(int64_t(1) << 30, kI32Max)(rng);
 		int32_t s = rnd(rng, -31, 30);
 		REQUIRE(kinfer_q_requant(x, m, s) == ref_requant(x, m, s));
+		REQUIRE(kinfer_q_requant_half_up(x, m, s) == ref_requant_half_up(x, m, s));
 	}
 	// Exact ties of the high multiply: TFLite rounds them up, not away.
 	REQUIRE(kinfer_q_doubling_high_mul(-1, 1 << 30) == 0);	// -0.5
 	REQUIRE(kinfer_q_doubling_high_mul(-3, 1 << 30) == -1);	// -1.5
 	REQUIRE(kinfer_q_doubling_high_mul(1, 1 << 30) == 1);	// 0.5
 	REQUIRE(ref_high_mul(-1, 1 << 30) == 0);
+	// The rounding division QSOFTMAX's fixed point uses: half away from 0.
+	for (int i = 0; i < 100000; i++) {
+		int32_t x = (int32_t)rng();
+		int e = rnd(rng, 0, 31);
+		REQUIRE(kinfer_q_div_pot(x, e) == ref_div_pot(x, e));
+	}
 	// RoundingDivideByPOT does round half away from zero.
 	REQUIRE(kinfer_q_div_pot(-3, 1) == -2);
 	REQUIRE(kinfer_q_div_pot(3, 1) == 2);
@@ -246,7 +269,7 @@ std::vector<int8_t> ref_fc(const FcCase &c)
 			if (c.bias)
 				acc += c.b[j];
 			size_t q = c.per_channel ? j : 0;
-			y[i * c.n + j] = ref_out((int64_t)ref_requant(sat32(acc), c.mult[q], c.shift[q]) +
+			y[i * c.n + j] = ref_out((int64_t)ref_requant_half_up(sat32(acc), c.mult[q], c.shift[q]) +
 							 c.a.output_offset,
 						 c.a.act_min, c.a.act_max);
 		}
