@@ -12,6 +12,7 @@
 #include "exec.h"
 #include "runtime.h"
 #include "tensor_io.h"
+#include "tflite/translate.h"
 #include "vocab.h"
 
 #include <bpf/bpf.h>
@@ -311,15 +312,17 @@ int cmd_dump(const std::string &name, const std::string &weight, bool as_json)
 int cmd_ops(bool as_json)
 {
 	json onnx_ops = supported_op_list();
+	json tflite_ops = tflite::supported_builtin_list();
 	json kernel = json::array();
 	for (const KernelOp &k : kernel_ops())
 		kernel.push_back(json{{"id", k.id}, {"op", op_name(k.id)}, {"kfunc", op_kfunc(k.id)},
 				      {"class", k.op_class}, {"attr_bytes", k.attr_bytes}});
 	if (as_json) {
-		std::cout << json{{"onnx", onnx_ops}, {"kernel", kernel}}.dump(2) << "\n";
+		std::cout << json{{"onnx", onnx_ops}, {"tflite", tflite_ops}, {"kernel", kernel}}.dump(2) << "\n";
 		return 0;
 	}
 	std::cout << "ONNX operators (" << onnx_ops.size() << "):\n  " << supported_ops() << "\n";
+	std::cout << "TFLite builtins (" << tflite_ops.size() << "):\n  " << tflite::supported_builtins() << "\n";
 	std::cout << "kernel ops (" << kernel.size() << "):\n";
 	for (const json &k : kernel)
 		std::cout << "  " << std::setw(3) << k["id"].get<int>() << "  " << std::left << std::setw(16)

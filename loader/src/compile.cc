@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "compile.h"
 #include "tf_import.h"
+#include "tflite/reader.h"
+#include "tflite/translate.h"
 
 #include "emit.h"
 #include "error.h"
@@ -44,6 +46,8 @@ Compiled compile_model(const std::string &path, const std::string &model, const 
 		TfConversion onnx(path, shapes);
 		return compile_proto(read_model(onnx.onnx()), path, model, shapes);
 	}
+	if (tflite::is_tflite(path))
+		return compile_proto(tflite::to_onnx(tflite::read_model(path)), path, model, shapes);
 	return compile_proto(read_model(path), path, model, shapes);
 }
 

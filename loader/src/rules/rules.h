@@ -101,6 +101,17 @@ KINFER_RULE(mvn)
 KINFER_RULE(batch_norm)
 KINFER_RULE(lp_norm)
 
+// tflite.cc: the int8 operators of .tflite models (domain ai.kinfer.tflite)
+KINFER_RULE(tfl_fully_connected)
+KINFER_RULE(tfl_conv)
+KINFER_RULE(tfl_pool)
+KINFER_RULE(tfl_binary)
+KINFER_RULE(tfl_softmax)
+KINFER_RULE(tfl_unary)
+KINFER_RULE(tfl_quantize)
+KINFER_RULE(tfl_dequantize)
+KINFER_RULE(tfl_mean)
+
 #undef KINFER_RULE
 
 } // namespace kinfer

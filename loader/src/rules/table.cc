@@ -177,6 +177,34 @@ const OnnxRule kCustom[] = {
 	{"WordPieceTokenizer", "max_length,tokenizer_json,vocab_txt", infer_wordpiece, lower_wordpiece},
 };
 
+// The int8 operators of .tflite models (domain "ai.kinfer.tflite", made by
+// tflite/translate.cc): TFLite's quantisation parameters as attributes.
+#define KINFER_TFL_Q "x_scale,x_zero_point,y_scale,y_zero_point"
+const OnnxRule kTflite[] = {
+	{"FullyConnected", KINFER_TFL_Q ",w_scales,y_shape,activation", infer_tfl_fully_connected,
+	 lower_tfl_fully_connected},
+	{"Conv2D", KINFER_TFL_Q ",w_scales,y_shape,activation,strides,dilations,pads", infer_tfl_conv,
+	 lower_tfl_conv},
+	{"DepthwiseConv2D", KINFER_TFL_Q ",w_scales,y_shape,activation,strides,dilations,pads,depth_multiplier",
+	 infer_tfl_conv, lower_tfl_conv},
+	{"AveragePool2D", KINFER_TFL_Q ",y_shape,activation,kernel_shape,strides,pads", infer_tfl_pool,
+	 lower_tfl_pool},
+	{"MaxPool2D", KINFER_TFL_Q ",y_shape,activation,kernel_shape,strides,pads", infer_tfl_pool, lower_tfl_pool},
+	{"Add", "a_scale,a_zero_point,b_scale,b_zero_point,y_scale,y_zero_point,activation", infer_tfl_binary,
+	 lower_tfl_binary},
+	{"Mul", "a_scale,a_zero_point,b_scale,b_zero_point,y_scale,y_zero_point,activation", infer_tfl_binary,
+	 lower_tfl_binary},
+	{"Softmax", KINFER_TFL_Q ",beta", infer_tfl_softmax, lower_tfl_softmax},
+	{"Logistic", KINFER_TFL_Q, infer_tfl_unary, lower_tfl_unary},
+	{"Tanh", KINFER_TFL_Q, infer_tfl_unary, lower_tfl_unary},
+	{"Relu", KINFER_TFL_Q, infer_tfl_unary, lower_tfl_unary},
+	{"Relu6", KINFER_TFL_Q, infer_tfl_unary, lower_tfl_unary},
+	{"Quantize", KINFER_TFL_Q, infer_tfl_quantize, lower_tfl_quantize},
+	{"Dequantize", "x_scale,x_zero_point", infer_tfl_dequantize, lower_tfl_dequantize},
+	{"Mean", KINFER_TFL_Q ",axes,keepdims", infer_tfl_mean, lower_tfl_mean},
+};
+#undef KINFER_TFL_Q
+
 template <size_t N>
 const OnnxRule *find_in(const OnnxRule (&rules)[N], const std::string &op)
 {
@@ -194,6 +222,8 @@ const OnnxRule *find_rule(const Node &n)
 		return find_in(kInternal, n.op);
 	if (n.domain == "ai.kinfer")
 		return find_in(kCustom, n.op);
+	if (n.domain == "ai.kinfer.tflite")
+		return find_in(kTflite, n.op);
 	return nullptr;
 }
 
