@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -358,7 +359,7 @@ TEST_CASE("structural damage is refused", "[tflite]")
 	std::vector<uint8_t> good = build(valid());
 	REFUSED(std::vector<uint8_t>(good.begin(), good.begin() + 4), "too small");
 	auto ident = good;
-	std::memcpy(ident.data() + 4, "TFL\x01", 4);
+	ident.at(7) = 0x01;	// "TFL3" -> "TFL\x01"
 	REFUSED(ident, "file identifier 'TFL\\x01'", "expected 'TFL3'");
 	auto root = good;
 	root[3] = 0x7f;
@@ -371,8 +372,9 @@ TEST_CASE("structural damage is refused", "[tflite]")
 	uint32_t root_off;
 	std::memcpy(&root_off, good.data(), 4);
 	auto vt = good;
-	int32_t huge = -0x40000000;
-	std::memcpy(vt.data() + root_off, &huge, 4);
+	uint32_t huge = 0xc0000000;	// -2^30 as the table's soffset_t
+	for (size_t k = 0; k < 4; k++)
+		vt.at(root_off + k) = (uint8_t)(huge >> (8 * k));
 	REFUSED(vt, "corrupt TFLite flatbuffer");
 }
 
