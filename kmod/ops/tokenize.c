@@ -66,8 +66,8 @@ static int check_shapes(const struct kinfer_view *text,
  * @ex: the node, its tensors checked against their buffers
  *
  * Return: 0, -EINVAL for wrong arity, dtypes, shapes, max_tokens below 0
- * or equal to 1, or a vocabulary whose header does not check, -E2BIG when one byte of text could cost
- * more work than a section holds.
+ * or equal to 1, or a vocabulary whose header does not check, -E2BIG when
+ * one byte of text could cost more work than a section holds.
  */
 int kinfer_prepare_tokenize(struct kinfer_exec *ex)
 {

@@ -6,8 +6,8 @@
 #include "text/unicode.h"
 #include "text/unicode_data.h"
 
-#if KINFER_UNICODE_MAX_DECOMP > KINFER_UC_MAX_MAP || \
-	KINFER_UNICODE_MAX_LOWER > KINFER_UC_MAX_MAP
+#if KINFER_UNICODE_MAX_DECOMP - KINFER_UC_MAX_MAP > 0 || \
+	KINFER_UNICODE_MAX_LOWER - KINFER_UC_MAX_MAP > 0
 #error "a generated mapping is longer than KINFER_UC_MAX_MAP"
 #endif
 
