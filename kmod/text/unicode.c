@@ -6,9 +6,11 @@
 #include "text/unicode.h"
 #include "text/unicode_data.h"
 
-#if KINFER_UNICODE_MAX_DECOMP - KINFER_UC_MAX_MAP > 0 || \
-	KINFER_UNICODE_MAX_LOWER - KINFER_UC_MAX_MAP > 0
-#error "a generated mapping is longer than KINFER_UC_MAX_MAP"
+#if KINFER_UNICODE_MAX_DECOMP > KINFER_UC_MAX_MAP
+#error "a generated decomposition is longer than KINFER_UC_MAX_MAP"
+#endif
+#if KINFER_UNICODE_MAX_LOWER > KINFER_UC_MAX_MAP
+#error "a generated lowercase mapping is longer than KINFER_UC_MAX_MAP"
 #endif
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
