@@ -237,11 +237,19 @@ std::string ref_text(const json &r)
 	return s;
 }
 
+// A left-aligned column that never runs into the next one.
+void column(std::ostream &os, const std::string &s, size_t width)
+{
+	os << std::left << std::setw((int)width) << s << std::right;
+	if (s.size() >= width)
+		os << ' ';
+}
+
 void print_node(std::ostream &os, const json &n)
 {
-	os << "  " << std::setw(3) << n.at("index").get<int>() << "  " << std::left << std::setw(10)
-	   << n.at("op").get<std::string>() << std::setw(18) << n.at("kfunc").get<std::string>()
-	   << std::right;
+	os << "  " << std::setw(3) << n.at("index").get<int>() << "  ";
+	column(os, n.at("op").get<std::string>(), 10);
+	column(os, n.at("kfunc").get<std::string>(), 18);
 	std::string ins, outs;
 	for (const json &r : n.at("in"))
 		ins += (ins.empty() ? "" : ", ") + ref_text(r);
