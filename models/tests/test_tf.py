@@ -80,6 +80,47 @@ def test_files_and_directories_export_too(form: str, tmp_path: Path) -> None:
     assert_close(outputs[0], want, f"cnn from a {form}")
 
 
+def tf_keras_model(kind: str) -> tuple[Any, np.ndarray]:
+    """A tf.keras (Keras 2, the tf_keras package) model trained for a few
+    steps on random data, and an example batch."""
+    import tensorflow as tf
+    import tf_keras as k
+
+    tf.random.set_seed(5)
+    rng = np.random.default_rng(5)
+    if kind == "mlp":
+        model = k.Sequential([k.layers.Input((12,)), k.layers.Dense(16, activation="relu"),
+                              k.layers.Dropout(0.2), k.layers.Dense(3, activation="softmax")])  # fmt: skip
+        x = rng.standard_normal((4, 12)).astype(np.float32)
+    elif kind == "cnn":
+        model = k.Sequential([
+            k.layers.Input((12, 12, 3)), k.layers.Conv2D(6, 3, padding="same", activation="relu"),
+            k.layers.BatchNormalization(), k.layers.MaxPooling2D(), k.layers.DepthwiseConv2D(3),
+            k.layers.Flatten(), k.layers.Dense(4),
+        ])  # fmt: skip
+        x = rng.standard_normal((2, 12, 12, 3)).astype(np.float32)
+    else:  # a rolled LSTM: the exporter clones it unrolled
+        model = k.Sequential([k.layers.Input((7,), dtype="int32"), k.layers.Embedding(20, 8),
+                              k.layers.LSTM(6), k.layers.Dense(2)])  # fmt: skip
+        x = rng.integers(0, 20, (3, 7)).astype(np.int32)
+    y = model(x).numpy()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, rng.standard_normal(y.shape).astype(np.float32), epochs=3, verbose=0)
+    return model, x
+
+
+@needs_kinfer
+@pytest.mark.parametrize("kind", ["mlp", "cnn", "lstm"])
+def test_tf_keras_models_match_tensorflow(kind: str, tmp_path: Path) -> None:
+    model, x = tf_keras_model(kind)
+    want = model(x, training=False).numpy()
+    (got,) = run_reference(kinfer.tf.export(model, x), x)
+    assert_close(got, want, f"tf.keras {kind} in kinfer")
+    model.save(tmp_path / "model.h5")  # the legacy file, read back by Keras 3
+    (got,) = run_reference(kinfer.tf.export(tmp_path / "model.h5", x), x)
+    assert_close(got, want, f"tf.keras {kind} from an .h5 file")
+
+
 def test_string_layers_are_refused_with_a_pointer_to_the_tokenizer() -> None:
     import keras
 

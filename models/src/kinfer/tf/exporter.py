@@ -16,6 +16,7 @@ string signatures) are refused: kinfer tokenizes text in the kernel
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -133,17 +134,32 @@ def _load(path: Path) -> Source:
             raise ExportError(f"{path}: a directory without saved_model.pb is not a SavedModel")
         return _saved_model_function(path)
     if path.suffix in (".keras", ".h5"):
-        import keras
+        return _keras_function(_load_keras_file(path))
+    raise ExportError(
+        f"{path}: not a Keras file (.keras, .h5) or a SavedModel directory; ONNX and .tflite "
+        "files load directly (kinfer load FILE)"
+    )
+
+
+def _load_keras_file(path: Path) -> Any:
+    """Keras 3 reads .keras files and most .h5 files; an .h5 written by
+    tf.keras (Keras 2) with layers whose config Keras 3 renamed (LSTM's
+    time_major, DepthwiseConv2D's groups) loads with tf_keras, when it is
+    installed."""
+    import keras
+
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as e:  # Keras raises many types for a bad file
+        error = e
+    if path.suffix == ".h5" and importlib.util.find_spec("tf_keras") is not None:
+        import tf_keras
 
         try:
-            model = keras.models.load_model(path, compile=False)
-        except Exception as e:  # Keras raises many types for a bad file
-            raise ExportError(f"{path}: Keras cannot load it: {e}") from e
-        return _keras_function(model)
-    raise ExportError(
-        f"{path}: not a Keras file (.keras, .h5) or a SavedModel directory; ONNX files load "
-        "directly, and .tflite files are not read yet"
-    )
+            return tf_keras.models.load_model(path, compile=False)
+        except Exception as e:
+            raise ExportError(f"{path}: neither Keras 3 nor tf.keras can load it: {error}; {e}") from e
+    raise ExportError(f"{path}: Keras cannot load it: {error}") from error
 
 
 def _keras_function(model: Any) -> Source:
@@ -164,8 +180,15 @@ def _keras_function(model: Any) -> Source:
     def call(*xs: Any) -> Any:
         return model(xs[0] if len(xs) == 1 else list(xs), training=False)
 
-    specs = [(tuple(t.shape), np.dtype(str(t.dtype).replace("tf.", ""))) for t in inputs]
+    specs = [(tuple(t.shape), _numpy_dtype(t.dtype)) for t in inputs]
     return Source(call, names, specs)
+
+
+def _numpy_dtype(dtype: Any) -> np.dtype:
+    """A Keras 3 input's dtype is a string ("float32"); a tf.keras one
+    (the tf_keras package) is a tf.DType."""
+    as_numpy = getattr(dtype, "as_numpy_dtype", None)
+    return np.dtype(as_numpy if as_numpy is not None else str(dtype).replace("tf.", ""))
 
 
 def _refuse_string_layers(model: Any) -> None:
