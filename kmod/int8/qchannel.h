@@ -8,6 +8,7 @@
 #define _KINFER_INT8_QCHANNEL_H
 
 #include "int8/qmath.h"
+#include "math/window.h"
 #include "ops/exec.h"
 #include "ops/qcheck.h"
 
@@ -49,6 +50,57 @@ static inline int8_t kinfer_q_output(int64_t acc,
 
 	v += out_off;
 	return (int8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/*
+ * The accumulator of one output of a convolution: channel @ch at batch @n,
+ * the window's tap (0, 0) at input row @iy and column @ix (negative in the
+ * padding).
+ */
+typedef int64_t (*kinfer_q_conv_sum_fn)(const struct kinfer_exec *ex,
+					int64_t n, int64_t ch, int64_t iy,
+					int64_t ix);
+
+/*
+ * QCONV's and QDEPTHWISE_CONV's units [begin, end): blocks of output
+ * columns of one output row for a block of channels (kmod/ops/qconv.c),
+ * each output the requantised @sum.
+ */
+static inline int kinfer_q_conv_eval(const struct kinfer_exec *ex,
+				     uint64_t begin, uint64_t end,
+				     kinfer_q_conv_sum_fn sum)
+{
+	const struct kinfer_attr_qconv *a = ex->attr;
+	const struct kinfer_window_plan *p = &ex->s.window;
+	int8_t *y = (int8_t *)ex->t[ex->n_in].data;
+	struct kinfer_window_unit wu;
+	struct kinfer_q_channel q;
+	int64_t j, ch, iy;
+	int8_t *yr;
+	uint64_t u;
+	int ret;
+
+	for (u = begin; u < end; u++) {
+		kinfer_window_unit(p, u, &wu);
+		iy = wu.oh * p->s[1] - p->pb[1];
+		yr = y + (wu.n * p->out[1] + wu.oh) * p->out[2] * p->m;
+		for (ch = wu.ch; ch < wu.ch + wu.nch; ch++) {
+			ret = kinfer_q_channel(ex, (uint64_t)ch, &q);
+			if (ret)
+				return ret;
+			for (j = wu.ow0; j < wu.ow0 + wu.nw; j++) {
+				int64_t acc = sum(ex, wu.n, ch, iy,
+						  j * p->s[2] - p->pb[2]);
+
+				yr[j * p->m + ch] =
+					kinfer_q_output(acc, &q,
+							a->output_offset,
+							a->act_min, a->act_max,
+							false);
+			}
+		}
+	}
+	return 0;
 }
 
 #endif /* _KINFER_INT8_QCHANNEL_H */

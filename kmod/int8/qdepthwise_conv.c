@@ -5,7 +5,6 @@
  * ch / depth_multiplier only.  Taps outside X are left out.
  */
 #include "int8/qchannel.h"
-#include "math/window.h"
 
 static int64_t depthwise_sum(const struct kinfer_exec *ex, int64_t n,
 			     int64_t ch, int64_t iy, int64_t ix)
@@ -34,35 +33,5 @@ static int64_t depthwise_sum(const struct kinfer_exec *ex, int64_t n,
 int kinfer_eval_qdepthwise_conv(const struct kinfer_exec *ex, uint64_t begin,
 				uint64_t end)
 {
-	const struct kinfer_attr_qconv *a = ex->attr;
-	const struct kinfer_window_plan *p = &ex->s.window;
-	int8_t *y = (int8_t *)ex->t[ex->n_in].data;
-	struct kinfer_window_unit wu;
-	struct kinfer_q_channel q;
-	int32_t out_off = a->output_offset;
-	int64_t j, ch, iy;
-	int8_t *yr;
-	uint64_t u;
-	int ret;
-
-	for (u = begin; u < end; u++) {
-		kinfer_window_unit(p, u, &wu);
-		iy = wu.oh * p->s[1] - p->pb[1];
-		yr = y + (wu.n * p->out[1] + wu.oh) * p->out[2] * p->m;
-		for (ch = wu.ch; ch < wu.ch + wu.nch; ch++) {
-			ret = kinfer_q_channel(ex, (uint64_t)ch, &q);
-			if (ret)
-				return ret;
-			for (j = wu.ow0; j < wu.ow0 + wu.nw; j++) {
-				int64_t acc = depthwise_sum(ex, wu.n, ch, iy,
-							j * p->s[2] - p->pb[2]);
-
-				yr[j * p->m + ch] =
-					kinfer_q_output(acc, &q, out_off,
-							a->act_min, a->act_max,
-							false);
-			}
-		}
-	}
-	return 0;
+	return kinfer_q_conv_eval(ex, begin, end, depthwise_sum);
 }
