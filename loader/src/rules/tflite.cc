@@ -391,7 +391,7 @@ kinfer_attr_qlut float_table(const QParam &x, const QParam &y, float (*f)(float)
 		float real = x.scale * (float)(v - x.zero_point);
 		float r = std::round(f(real) * inverse);
 		float q = r + (float)y.zero_point;
-		int32_t i = q < -128.0f ? -128 : q > 127.0f ? 127 : (int32_t)q;
+		int32_t i = std::isnan(q) ? y.zero_point : q < -128.0f ? -128 : q > 127.0f ? 127 : (int32_t)q;
 		t.table[v + 128] = (int8_t)i;
 	}
 	return t;
