@@ -92,8 +92,8 @@ test-python:
 
 test-cli:
 	@mkdir -p $(RESULTS)
-	KINFER_BIN=$(KINFER) $(PY) -m pytest -q -c tests/python/pytest.ini \
-		-m "not kernel" tests/python --junitxml=$(RESULTS)/cli.xml
+	KINFER_BIN=$(KINFER) KINFER_TFLITE_FIXTURES=$(FIXTURES)/tflite $(PY) -m pytest -q \
+		-c tests/python/pytest.ini -m "not kernel" tests/python --junitxml=$(RESULTS)/cli.xml
 
 # A sanitizer report aborts the process: the test that ran it fails.  The
 # 1.1 M code-point sweep and the 36,000-instruction program run natively
