@@ -1166,7 +1166,7 @@ static const char *dtype_name(__u8 dtype)
 	case KINFER_DTYPE_INT64:
 		return "INT64";
 	case KINFER_DTYPE_INT8:
-		return "INT8 (reserved)";
+		return "INT8";
 	case KINFER_DTYPE_UINT8:
 		return "UINT8";
 	case KINFER_DTYPE_COUNT:
@@ -1402,7 +1402,7 @@ static void cases_tensor(void)
 	/* INPUT copies any admitted dtype: only the dtype check refuses. */
 	input_of(typed(KINFER_DTYPE_BOOL, BIND(0), 0, 1, 4), true);
 	input_of(typed(KINFER_DTYPE_INT64, BIND(0), 0, 1, 4), true);
-	input_of(typed(KINFER_DTYPE_INT8, BIND(0), 0, 1, 4), false);
+	input_of(typed(KINFER_DTYPE_INT8, BIND(0), 0, 1, 4), true);
 	input_of(typed(KINFER_DTYPE_UINT8, BIND(0), 0, 1, 4), true);
 	input_of(typed(KINFER_DTYPE_COUNT, BIND(0), 0, 1, 4), false);
 	input_of(typed(0xff, BIND(0), 0, 1, 4), false);
