@@ -10,7 +10,11 @@ PY=.venv/bin/python
 export PYTHONDONTWRITEBYTECODE=1
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 [ -e /sys/kernel/kinfer ] || insmod kmod/kinfer.ko || echo "run-in-guest: insmod failed" >&2
-$PY -m pytest -q -c tests/python/pytest.ini -m kernel tests/python \
+# Only the files that use the kernel marker: collecting all of tests/python
+# under the VM's emulation costs minutes and selects nothing more.
+KERNEL_TESTS=$(grep -l 'mark\.kernel' tests/python/test_*.py)
+# shellcheck disable=SC2086 # one word per file
+$PY -m pytest -q -c tests/python/pytest.ini -m kernel $KERNEL_TESTS \
 	-o junit_suite_name=cli-kernel --junitxml="$OUT/cli-kernel.xml"
 $PY -m pytest -p no:cacheprovider -q -rA -c tests/vm/pytest.ini tests/vm \
 	--junitxml="$OUT/vm.xml"
