@@ -76,7 +76,7 @@ test: build sanitize fixtures
 	-@$(MAKE) --no-print-directory test-cli
 	-@$(MAKE) --no-print-directory test-sanitize
 	-@$(MAKE) --no-print-directory test-vm
-	@$(PY) tests/summarize.py cpp python cli sanitize-cpp sanitize cli-kernel vm \
+	@$(PY) tests/summarize.py cpp python cli sanitize-cpp sanitize cli-kernel vm vm-isa \
 		--results $(RESULTS)
 
 test-cpp:
@@ -114,6 +114,7 @@ test-vm:
 	@mkdir -p $(RESULTS) $(BUILD)/vm-out
 	@rm -f $(BUILD)/vm-out/*.xml
 	-scripts/vm-run.sh -- sh tests/vm/run-in-guest.sh $(BUILD)/vm-out
+	-KINFER_VM_CPU=max scripts/vm-run.sh -- sh tests/vm/run-isa-in-guest.sh $(BUILD)/vm-out
 	@cp $(BUILD)/vm-out/*.xml $(RESULTS)/ 2>/dev/null || true
 
 demo: build

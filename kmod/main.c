@@ -18,6 +18,7 @@
 #include <linux/moduleparam.h>
 
 #include "ctx.h"
+#include "isa.h"
 #include "kfuncs.h"
 #include "main.h"
 #include "model.h"
@@ -102,6 +103,9 @@ static int __init kinfer_init(void)
 	int ret;
 
 	ret = check_arena_params(&pool_max);
+	if (ret)
+		return ret;
+	ret = kinfer_isa_init();
 	if (ret)
 		return ret;
 	ret = kinfer_ctx_init(arena_kib * 1024, irq_arena_kib * 1024, pool_max);

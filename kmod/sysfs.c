@@ -28,6 +28,7 @@
 
 #include "ctx.h"
 #include "main.h"
+#include "math/isa.h"
 #include "model.h"
 #include "stats.h"
 #include "sysfs.h"
@@ -59,6 +60,18 @@ static ssize_t irq_arena_bytes_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", kinfer_irq_arena_size());
+}
+
+static ssize_t isa_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%s\n", kinfer_isa_ops()->name);
+}
+
+static ssize_t isa_best_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%s\n", kinfer_isa_table(kinfer_isa_best())->name);
 }
 
 #define KINFER_POOL_ATTR(file, field)					\
@@ -219,6 +232,8 @@ static struct kobj_attribute kinfer_attr_abi_version = __ATTR_RO(abi_version);
 static struct kobj_attribute kinfer_attr_arena_bytes = __ATTR_RO(arena_bytes);
 static struct kobj_attribute kinfer_attr_irq_arena_bytes =
 	__ATTR_RO(irq_arena_bytes);
+static struct kobj_attribute kinfer_attr_isa = __ATTR_RO(isa);
+static struct kobj_attribute kinfer_attr_isa_best = __ATTR_RO(isa_best);
 static struct kobj_attribute kinfer_attr_register = __ATTR_WO(register);
 static struct kobj_attribute kinfer_attr_unregister = __ATTR_WO(unregister);
 static struct kobj_attribute kinfer_attr_task_add = __ATTR_WO(task_add);
@@ -229,6 +244,8 @@ static struct attribute *kinfer_attrs[] = {
 	&kinfer_attr_abi_version.attr,
 	&kinfer_attr_arena_bytes.attr,
 	&kinfer_attr_irq_arena_bytes.attr,
+	&kinfer_attr_isa.attr,
+	&kinfer_attr_isa_best.attr,
 	&kinfer_attr_sleepable_contexts.attr,
 	&kinfer_attr_sleepable_contexts_in_use.attr,
 	&kinfer_attr_sleepable_contexts_max.attr,

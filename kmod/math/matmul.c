@@ -9,6 +9,7 @@
  * of W and of y contiguously, which the compiler vectorises.
  */
 #include "bcast.h"
+#include "math/isa.h"
 #include "kinfer_math.h"
 
 void kinfer_math_dense_acc(float *restrict y, const float *restrict x,
@@ -95,37 +96,58 @@ static void finish_block(const struct kinfer_exec *ex, float *y, uint64_t yo,
 	}
 }
 
+/* One row of the product the GEMM kernels do not take (transposed A or B). */
+static void strided_row(const struct kinfer_matmul_plan *mm, float *y,
+			const float *x, const float *w, uint64_t nb)
+{
+	if (mm->b_ns == 1) {
+		memset(y, 0, nb * sizeof(float));
+		kinfer_math_dense_acc(y, x, mm->a_ks, w, mm->k, nb, mm->b_ks);
+	} else {
+		kinfer_math_dot_rows(y, x, mm->a_ks, w, mm->k, nb, mm->b_ns);
+	}
+}
+
 int kinfer_eval_matmul(const struct kinfer_exec *ex, uint64_t begin,
 		       uint64_t end)
 {
 	const struct kinfer_matmul_plan *mm = &ex->s.matmul;
+	const struct kinfer_isa_ops *isa = kinfer_isa_ops();
 	const float *pa = (const float *)ex->t[0].data;
 	const float *pb = (const float *)ex->t[1].data;
 	float *py = (float *)ex->t[ex->n_in].data;
-	uint64_t u;
+	uint64_t u, r;
 
 	for (u = begin; u < end; u++) {
-		uint64_t blk = u % mm->col_blocks;
-		uint64_t row = u / mm->col_blocks % mm->m;
-		uint64_t batch = u / mm->col_blocks / mm->m;
-		uint64_t j0 = blk * mm->col_block;
+		uint64_t r0 = u % mm->row_blocks * mm->rows;
+		uint64_t kb = u / mm->row_blocks % mm->k_blocks;
+		uint64_t blk = u / mm->row_blocks / mm->k_blocks % mm->col_blocks;
+		uint64_t batch = u / mm->row_blocks / mm->k_blocks /
+				 mm->col_blocks;
+		uint64_t j0 = blk * mm->col_block, l0 = kb * mm->k_block;
 		uint64_t nb = kinfer_min_u64(mm->col_block, mm->n - j0);
-		uint64_t yo = (batch * mm->m + row) * mm->n + j0;
+		uint64_t nr = kinfer_min_u64(mm->rows, mm->m - r0);
+		uint64_t nk = kinfer_min_u64(mm->k_block, mm->k - l0);
+		uint64_t yo = (batch * mm->m + r0) * mm->n + j0;
 		const float *x, *w;
 		uint64_t oa, ob;
 
 		batch_offsets(mm, batch, &oa, &ob);
-		x = pa + oa + row * mm->a_rs;
+		x = pa + oa + r0 * mm->a_rs;
 		w = pb + ob + j0 * mm->b_ns;
-		if (mm->b_ns == 1) {
-			memset(py + yo, 0, nb * sizeof(float));
-			kinfer_math_dense_acc(py + yo, x, mm->a_ks, w, mm->k,
-					      nb, mm->b_ks);
-		} else {
-			kinfer_math_dot_rows(py + yo, x, mm->a_ks, w, mm->k,
-					     nb, mm->b_ns);
-		}
-		finish_block(ex, py + yo, yo, nb);
+		if (mm->a_ks == 1 && mm->b_ns == 1)
+			isa->gemm(py + yo, mm->n, x + l0, mm->a_rs,
+				  w + l0 * mm->b_ks, mm->b_ks, nr, nk, nb,
+				  kb > 0);
+		else
+			for (r = 0; r < nr; r++)
+				strided_row(mm, py + yo + r * mm->n,
+					    x + r * mm->a_rs, w, nb);
+		if (kb + 1 < mm->k_blocks)
+			continue;
+		for (r = 0; r < nr; r++)
+			finish_block(ex, py + yo + r * mm->n, yo + r * mm->n,
+				     nb);
 	}
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/cdefs.h>		/* __always_inline */
 #endif
 
 /* Neither environment has libm available here: use compiler builtins. */

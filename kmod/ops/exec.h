@@ -76,8 +76,12 @@ struct kinfer_bcast {
 /* MATMUL: batch broadcast plus the product's geometry. */
 struct kinfer_matmul_plan {
 	uint64_t m, k, n;
+	uint64_t rows;		/* output rows per unit */
+	uint64_t row_blocks;	/* units per k block */
+	uint64_t k_block;	/* products per output element per unit */
+	uint64_t k_blocks;	/* k blocks per column block */
 	uint64_t col_block;	/* output columns per unit */
-	uint64_t col_blocks;	/* units per output row */
+	uint64_t col_blocks;	/* column blocks per batch */
 	uint64_t a_rs, a_ks;	/* element strides of A along m and k */
 	uint64_t b_ks, b_ns;	/* element strides of B along k and n */
 	/* batch axes of Y: strides of A, B and Y per axis */

@@ -8,11 +8,20 @@
  *	C		optional, broadcast onto Y as numpy does
  *	Y [..., M, N]	batch dimensions: the broadcast of A's and B's
  *
- * A unit is col_block output columns of one row of one batch: K *
- * col_block multiply-adds, at most one section.  K itself must fit one
- * section (K <= KINFER_FPU_CHUNK).
+ * A unit is a tile of up to KINFER_MM_ROWS rows by col_block columns of
+ * one batch, over one chunk of k_block of the K products: at most one
+ * section of multiply-adds.  A tile's chunks run in order and carry the
+ * sums in Y, so every Y element is still one chain over K.  Row blocks
+ * are innermost: the chunk of B they share stays in the L1 cache.  With
+ * a transposed A or B (the strided path), a unit is one row over all of
+ * K, so K must fit one section there (K <= KINFER_FPU_CHUNK).
  */
 #include "ops/exec.h"
+
+#define KINFER_MM_ROWS		32U
+/* Column blocks: 4 AVX-512 vectors wide, the GEMM kernels' widest strip. */
+#define KINFER_MM_COLS		64U
+#define KINFER_MM_VEC		16U
 
 /* The batch part (all but the last two axes) of a matrix tensor. */
 static void batch_view(struct kinfer_view *b, const struct kinfer_view *v)
@@ -53,6 +62,26 @@ static int check_attrs(const struct kinfer_exec *ex)
 	if (!has_c && a->beta.bits)
 		return -EINVAL;
 	return check_act(a);
+}
+
+/* The shape of a unit: rows * col_block * k_block <= KINFER_FPU_CHUNK. */
+static void tile_shape(struct kinfer_matmul_plan *mm)
+{
+	uint64_t cols = kinfer_min_u64(mm->n, KINFER_MM_COLS);
+
+	if (mm->a_ks != 1 || mm->b_ns != 1) {	/* strided: one row, all of K */
+		mm->rows = 1;
+		mm->k_block = mm->k;
+		cols = kinfer_max_u64(1, KINFER_FPU_CHUNK / mm->k);
+	} else {
+		mm->rows = kinfer_min_u64(KINFER_MM_ROWS, mm->m);
+		mm->k_block = kinfer_min_u64(mm->k, KINFER_FPU_CHUNK /
+					     (mm->rows * cols));
+	}
+	mm->col_block = kinfer_min_u64(cols, mm->n);
+	mm->col_blocks = (mm->n + mm->col_block - 1) / mm->col_block;
+	mm->row_blocks = (mm->m + mm->rows - 1) / mm->rows;
+	mm->k_blocks = (mm->k + mm->k_block - 1) / mm->k_block;
 }
 
 int kinfer_prepare_matmul(struct kinfer_exec *ex)
@@ -114,9 +143,9 @@ int kinfer_prepare_matmul(struct kinfer_exec *ex)
 			return ret;
 	}
 
-	mm->col_block = kinfer_max_u64(1, KINFER_FPU_CHUNK / mm->k);
-	mm->col_block = kinfer_min_u64(mm->col_block, mm->n);
-	mm->col_blocks = (mm->n + mm->col_block - 1) / mm->col_block;
-	return kinfer_plan_units(ex, mm->batches * mm->m * mm->col_blocks,
-				 mm->k * mm->col_block * ex->desc->cost);
+	tile_shape(mm);
+	return kinfer_plan_units(ex, mm->batches * mm->col_blocks *
+				 mm->k_blocks * mm->row_blocks,
+				 mm->rows * mm->col_block * mm->k_block *
+				 ex->desc->cost);
 }

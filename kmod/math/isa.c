@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The table of instruction-set variants and the one that runs.
+ */
+#include "math/isa.h"
+
+static const struct kinfer_isa_ops kinfer_isa_ops_table[KINFER_ISA_COUNT] = {
+	[KINFER_ISA_GENERIC] = {
+		.name = "generic",
+		.gemm = kinfer_gemm_generic,
+	},
+	[KINFER_ISA_AVX2] = {
+		.name = "avx2",
+		.gemm = kinfer_gemm_avx2,
+	},
+	[KINFER_ISA_AVX512] = {
+		.name = "avx512",
+		.gemm = kinfer_gemm_avx512,
+	},
+};
+
+/*
+ * Written by kinfer_isa_set(), read once per eval: no lock needed.  -1:
+ * not chosen yet; the module chooses at init, userspace on first use.
+ */
+static int kinfer_isa_running = -1;
+
+#ifndef __KERNEL__
+/*
+ * Userspace: the best variant this CPU and OS allow (GCC's
+ * __builtin_cpu_supports() checks XGETBV for the OS's part), lowered by
+ * $KINFER_ISA=generic|avx2|avx512 but never raised above it.
+ */
+#include <stdlib.h>
+
+enum kinfer_isa kinfer_isa_best(void)
+{
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return KINFER_ISA_AVX512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return KINFER_ISA_AVX2;
+	return KINFER_ISA_GENERIC;
+}
+
+static int isa_choose(void)
+{
+	const char *want = getenv("KINFER_ISA");
+	int best = kinfer_isa_best();
+	int isa = want ? kinfer_isa_parse(want, strlen(want)) : best;
+
+	return isa < 0 || isa > best ? best : isa;
+}
+#else
+static int isa_choose(void)
+{
+	return KINFER_ISA_GENERIC;	/* kmod/isa.c chose at init */
+}
+#endif
+
+const struct kinfer_isa_ops *kinfer_isa_table(enum kinfer_isa isa)
+{
+	if ((unsigned int)isa >= KINFER_ISA_COUNT)
+		isa = KINFER_ISA_GENERIC;
+	return &kinfer_isa_ops_table[isa];
+}
+
+enum kinfer_isa kinfer_isa_get(void)
+{
+	int isa = __atomic_load_n(&kinfer_isa_running, __ATOMIC_RELAXED);
+
+	if (isa < 0) {
+		isa = isa_choose();
+		__atomic_store_n(&kinfer_isa_running, isa, __ATOMIC_RELAXED);
+	}
+	return (enum kinfer_isa)isa;
+}
+
+const struct kinfer_isa_ops *kinfer_isa_ops(void)
+{
+	return kinfer_isa_table(kinfer_isa_get());
+}
+
+int kinfer_isa_set(enum kinfer_isa isa)
+{
+	if ((unsigned int)isa >= KINFER_ISA_COUNT)
+		return -EINVAL;
+	__atomic_store_n(&kinfer_isa_running, (int)isa, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int kinfer_isa_parse(const char *name, size_t len)
+{
+	int i;
+
+	/* sysfs hands over "avx2\n" */
+	if (len && name[len - 1] == '\n')
+		len--;
+	for (i = 0; i < KINFER_ISA_COUNT; i++) {
+		const char *n = kinfer_isa_ops_table[i].name;
+
+		if (strlen(n) == len && !memcmp(n, name, len))
+			return i;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Instruction-set variants of the hot compute kernels, behind one table.
+ *
+ * The module picks the best variant the CPU and the kernel's saved
+ * xfeatures allow once at load (kmod/isa.c, module parameter "isa"); the
+ * userspace build picks from the CPU and $KINFER_ISA (the loader).  Every
+ * eval reads the table once, so a switch while runs are in flight takes
+ * effect at the next node.  A variant is only ever called inside an FPU
+ * section whose kernel_fpu_begin() saved the state it uses.
+ */
+#ifndef _KINFER_MATH_ISA_H
+#define _KINFER_MATH_ISA_H
+
+#include "platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum kinfer_isa {
+	KINFER_ISA_GENERIC,	/* x86-64 baseline: SSE2 */
+	KINFER_ISA_AVX2,	/* AVX2 + FMA */
+	KINFER_ISA_AVX512,	/* AVX-512F + FMA */
+	KINFER_ISA_COUNT,
+};
+
+/*
+ * y[i * ldy + j] = (@acc ? y[i * ldy + j] : 0)
+ *		    + sum_l a[i * lda + l] * b[l * ldb + j]
+ *	for i < m, j < n: a row-major GEMM.
+ * @y must not overlap @a or @b.  The order of the sums is part of the
+ * contract, the same in every variant (see gemm_tile.h for what that
+ * buys): for j below the last multiple of KINFER_GEMM_ALIGN, one chain of
+ * multiply-adds over l in increasing order, continued from y with @acc;
+ * for the columns past it, KINFER_GEMM_CHAINS chains (l % 8), added as
+ * ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), then to y or 0.
+ */
+#define KINFER_GEMM_ALIGN	16
+#define KINFER_GEMM_CHAINS	8
+
+typedef void (*kinfer_gemm_fn)(float *y, size_t ldy, const float *a,
+			       size_t lda, const float *b, size_t ldb,
+			       size_t m, size_t k, size_t n, bool acc);
+
+struct kinfer_isa_ops {
+	const char *name;
+	kinfer_gemm_fn gemm;
+};
+
+void kinfer_gemm_generic(float *y, size_t ldy, const float *a, size_t lda,
+			 const float *b, size_t ldb, size_t m, size_t k,
+			 size_t n, bool acc);
+void kinfer_gemm_avx2(float *y, size_t ldy, const float *a, size_t lda,
+		      const float *b, size_t ldb, size_t m, size_t k,
+		      size_t n, bool acc);
+void kinfer_gemm_avx512(float *y, size_t ldy, const float *a, size_t lda,
+			const float *b, size_t ldb, size_t m, size_t k,
+			size_t n, bool acc);
+
+/*
+ * The best variant this CPU allows: in the kernel, also only those whose
+ * registers kernel_fpu_begin() saves (kmod/isa.c); in userspace, lowered
+ * by $KINFER_ISA (math/isa.c).
+ */
+enum kinfer_isa kinfer_isa_best(void);
+
+/* The table of @isa (KINFER_ISA_GENERIC when out of range). */
+const struct kinfer_isa_ops *kinfer_isa_table(enum kinfer_isa isa);
+
+/* The running variant's table. */
+const struct kinfer_isa_ops *kinfer_isa_ops(void);
+
+/* The running variant (userspace: chosen on first use). */
+enum kinfer_isa kinfer_isa_get(void);
+
+/*
+ * Run @isa from the next eval on.  The caller checked that this CPU can
+ * (and, in the kernel, that kernel_fpu_begin() saves its registers).
+ * Return: 0, or -EINVAL for an unknown @isa.
+ */
+int kinfer_isa_set(enum kinfer_isa isa);
+
+/* "generic", "avx2", "avx512" -> the enum; -EINVAL for anything else. */
+int kinfer_isa_parse(const char *name, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _KINFER_MATH_ISA_H */
