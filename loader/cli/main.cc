@@ -157,6 +157,14 @@ int main(int argc, char **argv)
 		    "math (no kernel needed)");
 	r->add_option("--shape", run.shapes, kShapes)->allow_extra_args(false);
 	r->add_option("-i,--input", run.inputs, kRunInputs)->required()->allow_extra_args(false);
+	r->add_option("--repeat", run.repeat,
+		      "run N times on the same inputs and report the run time's p50 and p99 on "
+		      "stderr: in the kernel as BPF_PROG_TEST_RUN measures the program, with "
+		      "--reference the userspace build's prepare and compute")
+		->check(CLI::Range(1u, 1000000u));
+	r->add_option("--timing-json", run.timing_json,
+		      "with --repeat, also write the timings to FILE as JSON")
+		->needs("--repeat");
 	r->add_option("-o,--output", run.outputs,
 		      "write output tensors to .npy files (one per model output); "
 		      "default: print them")

@@ -15,10 +15,15 @@
 #include "tflite/translate.h"
 #include "vocab.h"
 
+extern "C" {
+#include "math/isa.h"
+}
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -169,6 +174,51 @@ int cmd_swap(const std::string &file, const std::string &name, const std::string
 	return 0;
 }
 
+std::string running_isa_in_kernel()
+{
+	std::string isa;
+	return read_attr(std::string(kSysfsRoot) + "/isa", isa) ? isa : "unknown";
+}
+
+void write_timing_json(const std::string &file, const json &t)
+{
+	std::ofstream out(file, std::ios::trunc);
+	out << t.dump() << "\n";
+	if (!out.flush())
+		throw KernelError(file + ": cannot write: " + errno_name(errno));
+}
+
+// --repeat: the p50/p99 of the run times, on stderr and in --timing-json.
+void report_timing(const RunArgs &a, std::vector<uint64_t> ns, const char *where)
+{
+	std::sort(ns.begin(), ns.end());
+	auto pct = [&](double q) { return (double)ns[std::min(ns.size() - 1, (size_t)(q * ns.size()))] / 1e3; };
+	json t = {{"runs", ns.size()}, {"where", where}, {"isa", kinfer_isa_ops()->name},
+		  {"p50_us", pct(0.5)}, {"p99_us", pct(0.99)}, {"min_us", (double)ns.front() / 1e3}};
+	if (std::string(where) == "kernel")
+		t["isa"] = running_isa_in_kernel();
+	std::cerr << a.target << ": " << ns.size() << " runs in " << where << " (" << t["isa"].get<std::string>()
+		  << "): p50 " << t["p50_us"].get<double>() << " us, p99 " << t["p99_us"].get<double>() << " us\n";
+	if (!a.timing_json.empty())
+		write_timing_json(a.timing_json, t);
+}
+
+std::vector<Tensor> run_reference(const RunArgs &a, const Compiled &c, const std::vector<Tensor> &in)
+{
+	PlanRunner r(c.lowered, c.plan);
+	r.set_inputs(in);
+	std::vector<uint64_t> ns(std::max(1u, a.repeat));
+	for (uint64_t &t : ns) {
+		auto t0 = std::chrono::steady_clock::now();
+		r.run();
+		t = (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
+			std::chrono::steady_clock::now() - t0).count();
+	}
+	if (a.repeat)
+		report_timing(a, ns, "userspace");
+	return r.outputs();
+}
+
 int cmd_run(const RunArgs &a)
 {
 	if (a.reference) {
@@ -177,7 +227,7 @@ int cmd_run(const RunArgs &a)
 		std::vector<Port> out = meta_ports(m, "outputs");
 		check_output_count(a.outputs, out.size());
 		std::vector<Tensor> in = read_inputs(a.inputs, meta_ports(m, "inputs"));
-		write_outputs(a.outputs, out, plan_run(c.lowered, c.plan, in));
+		write_outputs(a.outputs, out, run_reference(a, c, in));
 		return 0;
 	}
 	if (!a.shapes.empty())
@@ -187,7 +237,10 @@ int cmd_run(const RunArgs &a)
 	std::vector<Port> out = meta_ports(m, "outputs");
 	check_output_count(a.outputs, out.size());
 	std::vector<Tensor> in = read_inputs(a.inputs, meta_ports(m, "inputs"));
-	write_outputs(a.outputs, out, run_loaded(a.target, in));
+	std::vector<uint64_t> ns(std::max(1u, a.repeat));
+	write_outputs(a.outputs, out, run_loaded(a.target, in, &ns));
+	if (a.repeat)
+		report_timing(a, ns, "kernel");
 	return 0;
 }
 

@@ -14,6 +14,8 @@ struct RunArgs {
 	bool reference = false;
 	std::vector<std::string> inputs, outputs;
 	std::vector<std::string> shapes;	// --shape NAME=D0,D1 (with reference)
+	unsigned repeat = 0;			// --repeat N: time N runs
+	std::string timing_json;		// --timing-json FILE
 };
 
 int cmd_load(const std::string &file, const std::string &name,

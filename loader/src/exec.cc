@@ -119,13 +119,23 @@ void plan_check(const Lowered &l, Plan &p)
 	p.work = r.run(false);
 }
 
-std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p, const std::vector<HostTensor> &inputs)
+struct PlanRunner::Impl {
+	Runner runner;
+	Impl(const Lowered &l, const Plan &p) : runner(l, p) {}
+};
+
+PlanRunner::PlanRunner(const Lowered &l, const Plan &p) : impl_(std::make_unique<Impl>(l, p)) {}
+
+PlanRunner::~PlanRunner() = default;
+
+void PlanRunner::set_inputs(const std::vector<HostTensor> &inputs)
 {
+	const Lowered &l = impl_->runner.l;
+	const Plan &p = impl_->runner.p;
 	if (inputs.size() != l.inputs.size())
 		throw InputError("the model has " + std::to_string(l.inputs.size()) + " input(s), got " +
 				 std::to_string(inputs.size()));
-	Runner r(l, p);
-	uint8_t *io = reinterpret_cast<uint8_t *>(r.io.data());
+	uint8_t *io = reinterpret_cast<uint8_t *>(impl_->runner.io.data());
 	for (size_t i = 0; i < inputs.size(); i++) {
 		const LPort &port = l.inputs[i];
 		if (inputs[i].dtype != port.dtype || inputs[i].shape != port.shape)
@@ -134,7 +144,20 @@ std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p, const std::vec
 					 shape_str(inputs[i].shape));
 		std::memcpy(io + p.input_io_off[i], inputs[i].data.data(), port.bytes);
 	}
+}
+
+void PlanRunner::run()
+{
+	Runner &r = impl_->runner;
+	std::memset(r.arena.data(), 0, r.arena.size() * sizeof(r.arena[0]));
 	r.run(true);
+}
+
+std::vector<HostTensor> PlanRunner::outputs() const
+{
+	const Lowered &l = impl_->runner.l;
+	const Plan &p = impl_->runner.p;
+	const uint8_t *io = reinterpret_cast<const uint8_t *>(impl_->runner.io.data());
 	std::vector<HostTensor> out;
 	for (size_t i = 0; i < l.outputs.size(); i++) {
 		const LPort &port = l.outputs[i];
@@ -145,6 +168,14 @@ std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p, const std::vec
 		out.push_back(std::move(t));
 	}
 	return out;
+}
+
+std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p, const std::vector<HostTensor> &inputs)
+{
+	PlanRunner r(l, p);
+	r.set_inputs(inputs);
+	r.run();
+	return r.outputs();
 }
 
 } // namespace kinfer

@@ -14,6 +14,7 @@
 #include "lower.h"
 #include "plan.h"
 
+#include <memory>
 #include <vector>
 
 namespace kinfer {
@@ -27,6 +28,25 @@ void plan_check(const Lowered &l, Plan &p);
 // inputs[i] must match l.inputs[i] in dtype and shape (throws InputError).
 std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p,
 				 const std::vector<HostTensor> &inputs);
+
+// A plan made ready to run many times (kinfer_bench): each run() clears
+// the arena, then prepares and evaluates every node, as a kernel run does.
+class PlanRunner {
+public:
+	PlanRunner(const Lowered &l, const Plan &p);
+	~PlanRunner();
+	PlanRunner(const PlanRunner &) = delete;
+	PlanRunner &operator=(const PlanRunner &) = delete;
+
+	// inputs[i] must match l.inputs[i] in dtype and shape (throws InputError).
+	void set_inputs(const std::vector<HostTensor> &inputs);
+	void run();
+	std::vector<HostTensor> outputs() const;
+
+private:
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+};
 
 // "EINVAL (Invalid argument)"-style text of a core error, with what it
 // means for a node.

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+// kinfer_bench: single-threaded timings for `make bench`, one JSON object
+// per invocation on stdout (bench/run.py collects them).
+//
+//	kinfer_bench peak
+//		the core's fp32 FMA peak, from a register-only FMA loop
+//	kinfer_bench gemm M K N [--reps R]
+//		an ONNX MatMul [M,K] x [K,N] through kinfer's plan and op path
+//		(prepare + eval per run, as the module runs it) for every
+//		instruction-set variant this CPU has, and Eigen's product
+//	kinfer_bench model FILE.onnx --input X.npy... [--shape NAME=D0,..]
+//			[--reps R] [--output Y.npy]
+//		a whole model through kinfer's userspace build
+//	kinfer_bench mlp-eigen W1 b1 W2 b2 X [--reps R]
+//		the LinnOS-shaped MLP relu(X W1 + b1) W2 + b2 in Eigen
+#include "compile.h"
+#include "error.h"
+#include "exec.h"
+#include "import.h"
+#include "tensor_io.h"
+
+extern "C" {
+#include "math/isa.h"
+}
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct Args {
+	std::vector<std::string> pos;
+	std::vector<std::string> inputs, shapes;
+	std::string output;
+	int reps = 200;
+};
+
+Args parse_args(int argc, char **argv)
+{
+	Args a;
+	for (int i = 2; i < argc; i++) {
+		std::string s = argv[i];
+		auto value = [&]() -> std::string {
+			if (i + 1 >= argc)
+				throw kinfer::UsageError(s + " needs a value");
+			return argv[++i];
+		};
+		if (s == "--input")
+			a.inputs.push_back(value());
+		else if (s == "--shape")
+			a.shapes.push_back(value());
+		else if (s == "--output")
+			a.output = value();
+		else if (s == "--reps")
+			a.reps = std::max(1, std::stoi(value()));
+		else
+			a.pos.push_back(s);
+	}
+	return a;
+}
+
+// Times @reps calls of @f after a warm-up of a tenth as many (at least 3).
+json time_it(int reps, const std::function<void()> &f)
+{
+	for (int i = 0; i < std::max(3, reps / 10); i++)
+		f();
+	std::vector<double> us(reps);
+	for (int i = 0; i < reps; i++) {
+		auto t0 = Clock::now();
+		f();
+		us[i] = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+	}
+	std::sort(us.begin(), us.end());
+	auto pct = [&](double q) { return us[std::min<size_t>(us.size() - 1, (size_t)(q * us.size()))]; };
+	return {{"p50_us", pct(0.5)}, {"p99_us", pct(0.99)}, {"min_us", us.front()}, {"reps", reps}};
+}
+
+// FMA throughput: 12 independent accumulator chains cover the latency of
+// two FMA pipes; the loop is asm so no compiler can shorten it.
+double fma_peak_avx512(long iters)
+{
+	auto t0 = Clock::now();
+	__asm__ volatile(
+		"vxorps %%xmm0, %%xmm0, %%xmm0\n\tvxorps %%xmm1, %%xmm1, %%xmm1\n"
+		"1:\n\t"
+		"vfmadd231ps %%zmm0, %%zmm1, %%zmm2\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm3\n\t"
+		"vfmadd231ps %%zmm0, %%zmm1, %%zmm4\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm5\n\t"
+		"vfmadd231ps %%zmm0, %%zmm1, %%zmm6\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm7\n\t"
+		"vfmadd231ps %%zmm0, %%zmm1, %%zmm8\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm9\n\t"
+		"vfmadd231ps %%zmm0, %%zmm1, %%zmm10\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm11\n\t"
+		"vfmadd231ps %%zmm0, %%zmm1, %%zmm12\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm13\n\t"
+		"dec %0\n\tjnz 1b\n\tvzeroupper\n"
+		: "+r"(iters)
+		:
+		: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+		  "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+	return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double fma_peak_avx2(long iters)
+{
+	auto t0 = Clock::now();
+	__asm__ volatile(
+		"vxorps %%xmm0, %%xmm0, %%xmm0\n\tvxorps %%xmm1, %%xmm1, %%xmm1\n"
+		"1:\n\t"
+		"vfmadd231ps %%ymm0, %%ymm1, %%ymm2\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm3\n\t"
+		"vfmadd231ps %%ymm0, %%ymm1, %%ymm4\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm5\n\t"
+		"vfmadd231ps %%ymm0, %%ymm1, %%ymm6\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm7\n\t"
+		"vfmadd231ps %%ymm0, %%ymm1, %%ymm8\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm9\n\t"
+		"vfmadd231ps %%ymm0, %%ymm1, %%ymm10\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm11\n\t"
+		"vfmadd231ps %%ymm0, %%ymm1, %%ymm12\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm13\n\t"
+		"dec %0\n\tjnz 1b\n\tvzeroupper\n"
+		: "+r"(iters)
+		:
+		: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+		  "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+	return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+int cmd_peak()
+{
+	const long iters = 20000000;
+	json out;
+	auto best_of = [&](double (*f)(long), int lanes) {
+		double best = 0;
+		for (int r = 0; r < 7; r++)
+			best = std::max(best, 12.0 * lanes * 2 * iters / f(iters) / 1e9);
+		return best;
+	};
+	if (kinfer_isa_best() >= KINFER_ISA_AVX2)
+		out["avx2_gflops"] = best_of(fma_peak_avx2, 8);
+	if (kinfer_isa_best() >= KINFER_ISA_AVX512)
+		out["avx512_gflops"] = best_of(fma_peak_avx512, 16);
+	out["isa"] = kinfer_isa_table(kinfer_isa_best())->name;
+	out["gflops"] = std::max(out.value("avx2_gflops", 0.0), out.value("avx512_gflops", 0.0));
+	std::cout << out.dump() << "\n";
+	return 0;
+}
+
+// An ONNX MatMul A[M,K] x B[K,N] with B an initializer, as a model layer.
+onnx::ModelProto matmul_model(int64_t m, int64_t k, int64_t n, const RowMatrix &b)
+{
+	onnx::ModelProto model;
+	model.set_ir_version(8);
+	model.add_opset_import()->set_version(17);
+	onnx::GraphProto *g = model.mutable_graph();
+	g->set_name("gemm");
+	auto port = [](onnx::ValueInfoProto *v, const char *name, std::vector<int64_t> dims) {
+		v->set_name(name);
+		auto *t = v->mutable_type()->mutable_tensor_type();
+		t->set_elem_type(onnx::TensorProto::FLOAT);
+		for (int64_t d : dims)
+			t->mutable_shape()->add_dim()->set_dim_value(d);
+	};
+	port(g->add_input(), "a", {m, k});
+	port(g->add_output(), "y", {m, n});
+	onnx::TensorProto *w = g->add_initializer();
+	w->set_name("b");
+	w->set_data_type(onnx::TensorProto::FLOAT);
+	w->add_dims(k);
+	w->add_dims(n);
+	w->set_raw_data(b.data(), sizeof(float) * k * n);
+	onnx::NodeProto *node = g->add_node();
+	node->set_op_type("MatMul");
+	node->set_name("matmul");
+	node->add_input("a");
+	node->add_input("b");
+	node->add_output("y");
+	return model;
+}
+
+int cmd_gemm(const Args &a)
+{
+	if (a.pos.size() != 3)
+		throw kinfer::UsageError("gemm M K N");
+	int64_t m = std::stoll(a.pos[0]), k = std::stoll(a.pos[1]), n = std::stoll(a.pos[2]);
+	RowMatrix A = RowMatrix::Random(m, k), B = RowMatrix::Random(k, n), C(m, n);
+	double flop = 2.0 * m * k * n;
+	auto rate = [&](json t) {
+		t["gflops"] = flop / t["p50_us"].get<double>() / 1e3;
+		return t;
+	};
+
+	kinfer::Compiled c = kinfer::compile_proto(matmul_model(m, k, n, B), "gemm.onnx", "gemm");
+	kinfer::HostTensor x;
+	x.shape = {m, k};
+	x.data.assign(reinterpret_cast<const uint8_t *>(A.data()),
+		      reinterpret_cast<const uint8_t *>(A.data() + m * k));
+	json out = {{"m", m}, {"k", k}, {"n", n}, {"kinfer", json::object()}};
+	enum kinfer_isa before = kinfer_isa_get();
+	for (int isa = KINFER_ISA_GENERIC; isa <= kinfer_isa_best(); isa++) {
+		kinfer_isa_set((enum kinfer_isa)isa);
+		kinfer::PlanRunner r(c.lowered, c.plan);
+		r.set_inputs({x});
+		out["kinfer"][kinfer_isa_table((enum kinfer_isa)isa)->name] =
+			rate(time_it(a.reps, [&] { r.run(); }));
+	}
+	kinfer_isa_set(before);
+	out["eigen"] = rate(time_it(a.reps, [&] { C.noalias() = A * B; }));
+	std::cout << out.dump() << "\n";
+	return 0;
+}
+
+int cmd_model(const Args &a)
+{
+	if (a.pos.size() != 1)
+		throw kinfer::UsageError("model FILE.onnx --input X.npy ...");
+	kinfer::ShapeOverrides shapes;
+	for (const std::string &s : a.shapes)
+		shapes.insert(kinfer::parse_shape_override(s));
+	kinfer::Compiled c = kinfer::compile_model(a.pos[0], "bench", shapes);
+	std::vector<kinfer::HostTensor> inputs;
+	for (const std::string &f : a.inputs)
+		inputs.push_back(kinfer::read_tensor(f));
+	kinfer::PlanRunner r(c.lowered, c.plan);
+	r.set_inputs(inputs);
+	json out = time_it(a.reps, [&] { r.run(); });
+	out["isa"] = kinfer_isa_ops()->name;
+	if (!a.output.empty())
+		kinfer::write_npy(a.output, r.outputs().at(0));
+	std::cout << out.dump() << "\n";
+	return 0;
+}
+
+RowMatrix matrix_of(const kinfer::HostTensor &t, const std::string &file)
+{
+	if (t.dtype != kinfer::DType::f32 || t.shape.empty() || t.shape.size() > 2)
+		throw kinfer::InputError(file + ": want a float32 vector or matrix");
+	int64_t rows = t.shape.size() == 2 ? t.shape[0] : 1;
+	return Eigen::Map<const RowMatrix>(t.as<float>(), rows, t.shape.back());
+}
+
+int cmd_mlp_eigen(const Args &a)
+{
+	if (a.pos.size() != 5)
+		throw kinfer::UsageError("mlp-eigen W1 b1 W2 b2 X");
+	std::vector<RowMatrix> m;
+	for (const std::string &f : a.pos)
+		m.push_back(matrix_of(kinfer::read_npy(f), f));
+	const RowMatrix &w1 = m[0], &b1 = m[1], &w2 = m[2], &b2 = m[3], &x = m[4];
+	RowMatrix h(x.rows(), w1.cols()), y(x.rows(), w2.cols());
+	json out = time_it(a.reps, [&] {
+		h.noalias() = x * w1;
+		h = (h.rowwise() + b1.row(0)).cwiseMax(0.0f);
+		y.noalias() = h * w2;
+		y.rowwise() += b2.row(0);
+	});
+	std::cout << out.dump() << "\n";
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	std::string cmd = argc > 1 ? argv[1] : "";
+	try {
+		Args a = parse_args(argc, argv);
+		if (cmd == "peak")
+			return cmd_peak();
+		if (cmd == "gemm")
+			return cmd_gemm(a);
+		if (cmd == "model")
+			return cmd_model(a);
+		if (cmd == "mlp-eigen")
+			return cmd_mlp_eigen(a);
+		std::cerr << "usage: kinfer_bench peak | gemm M K N | model FILE.onnx --input X.npy ... | "
+			     "mlp-eigen W1 b1 W2 b2 X  [--reps R]\n";
+		return 2;
+	} catch (const std::exception &e) {
+		std::cerr << "kinfer_bench " << cmd << ": " << e.what() << "\n";
+		return 1;
+	}
+}
