@@ -4,10 +4,11 @@
 
 Runs inside the VM (scripts/bench-in-guest.sh) on models bench/models.py
 built on the host: each is loaded into kinfer.ko and run ``REPS`` times
-with ``kinfer run --repeat`` (the time of the BPF program, as
-BPF_PROG_TEST_RUN measures it), then run as many times through the same C
-sources built for userspace (``kinfer run --reference --repeat``: prepare
-and compute, as the module does them).  Both run on the same emulated CPU
+with ``kinfer run --repeat`` (each run as the module times it, from
+acquire to release: models/<name>/last_run_ns), then as many times
+through the same C sources built for userspace (``kinfer run
+--reference --repeat``: clearing the arena, prepare and compute, as the
+module does them).  Both run on the same emulated CPU
 in the same boot, so their ratio is the in-kernel overhead: the absolute
 times are the emulator's, not the machine's.  Writes
 ``{model: {kernel_p50_us, kernel_p99_us, user_p50_us, user_p99_us, isa}}``,

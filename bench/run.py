@@ -365,6 +365,10 @@ def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
                True, "x ORT"),
         _check("CNN kinfer/ORT <= 1.5", model_ratio(report, "cnn"), 1.5, True, "x ORT"),
     ]  # fmt: skip
+    for name in ("mlp", "minilm_32"):
+        checks.append(_check(f"{name} in-kernel / userspace in one VM <= 1.3",
+                             ratio(_get(report, "vm", name, "kernel_p50_us"),
+                                   _get(report, "vm", name, "user_p50_us")), 1.3, True, "x"))  # fmt: skip
     for name in report.get("models", {}):
         rel = _get(report, "models", name, "diff", "rel")
         checks.append(_check(f"{name} output matches ORT (relative)", rel, REL_TOL, True))

@@ -159,8 +159,8 @@ int main(int argc, char **argv)
 	r->add_option("-i,--input", run.inputs, kRunInputs)->required()->allow_extra_args(false);
 	r->add_option("--repeat", run.repeat,
 		      "run N times on the same inputs and report the run time's p50 and p99 on "
-		      "stderr: in the kernel as BPF_PROG_TEST_RUN measures the program, with "
-		      "--reference the userspace build's prepare and compute")
+		      "stderr: in the kernel as the module times the run (acquire to release), "
+		      "with --reference the userspace build's prepare and compute")
 		->check(CLI::Range(1u, 1000000u));
 	r->add_option("--timing-json", run.timing_json,
 		      "with --repeat, also write the timings to FILE as JSON")

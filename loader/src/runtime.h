@@ -43,8 +43,8 @@ Fd lock_model(const std::string &name, const char *purpose = "");
 // Run a loaded model on this CPU; a failed run throws KernelError saying
 // why (the acquire status, or the node that failed and its ONNX nodes).
 // With `run_ns`, the model runs run_ns->size() times on the same inputs
-// and each run's time as BPF_PROG_TEST_RUN measures it (the program, no
-// syscall) lands there; the outputs are the last run's.
+// and each run's time in the module (models/<name>/last_run_ns: acquire
+// to release, no syscall) lands there; the outputs are the last run's.
 std::vector<HostTensor> run_loaded(const std::string &name, const std::vector<HostTensor> &inputs,
 				   std::vector<uint64_t> *run_ns = nullptr);
 
