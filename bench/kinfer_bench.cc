@@ -90,44 +90,30 @@ json time_it(int reps, const std::function<void()> &f)
 }
 
 // FMA throughput: 12 independent accumulator chains cover the latency of
-// two FMA pipes; the loop is asm so no compiler can shorten it.
+// two FMA pipes; the loop is asm so no compiler can shorten it.  R is the
+// register file: "ymm" (AVX2) or "zmm" (AVX-512).
+#define KINFER_FMA(R, n) "vfmadd231ps %%" R "0, %%" R "1, %%" R #n "\n\t"
+#define KINFER_FMA_LOOP(R)                                                          \
+	"vxorps %%xmm0, %%xmm0, %%xmm0\n\tvxorps %%xmm1, %%xmm1, %%xmm1\n1:\n\t"     \
+	KINFER_FMA(R, 2) KINFER_FMA(R, 3) KINFER_FMA(R, 4) KINFER_FMA(R, 5)            \
+	KINFER_FMA(R, 6) KINFER_FMA(R, 7) KINFER_FMA(R, 8) KINFER_FMA(R, 9)            \
+	KINFER_FMA(R, 10) KINFER_FMA(R, 11) KINFER_FMA(R, 12) KINFER_FMA(R, 13)        \
+	"dec %0\n\tjnz 1b\n\tvzeroupper\n"
+#define KINFER_FMA_CLOBBERS                                                          \
+	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
+		"xmm10", "xmm11", "xmm12", "xmm13", "cc"
+
 double fma_peak_avx512(long iters)
 {
 	auto t0 = Clock::now();
-	__asm__ volatile(
-		"vxorps %%xmm0, %%xmm0, %%xmm0\n\tvxorps %%xmm1, %%xmm1, %%xmm1\n"
-		"1:\n\t"
-		"vfmadd231ps %%zmm0, %%zmm1, %%zmm2\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm3\n\t"
-		"vfmadd231ps %%zmm0, %%zmm1, %%zmm4\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm5\n\t"
-		"vfmadd231ps %%zmm0, %%zmm1, %%zmm6\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm7\n\t"
-		"vfmadd231ps %%zmm0, %%zmm1, %%zmm8\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm9\n\t"
-		"vfmadd231ps %%zmm0, %%zmm1, %%zmm10\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm11\n\t"
-		"vfmadd231ps %%zmm0, %%zmm1, %%zmm12\n\tvfmadd231ps %%zmm0, %%zmm1, %%zmm13\n\t"
-		"dec %0\n\tjnz 1b\n\tvzeroupper\n"
-		: "+r"(iters)
-		:
-		: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-		  "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+	__asm__ volatile(KINFER_FMA_LOOP("zmm") : "+r"(iters) : : KINFER_FMA_CLOBBERS);
 	return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 double fma_peak_avx2(long iters)
 {
 	auto t0 = Clock::now();
-	__asm__ volatile(
-		"vxorps %%xmm0, %%xmm0, %%xmm0\n\tvxorps %%xmm1, %%xmm1, %%xmm1\n"
-		"1:\n\t"
-		"vfmadd231ps %%ymm0, %%ymm1, %%ymm2\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm3\n\t"
-		"vfmadd231ps %%ymm0, %%ymm1, %%ymm4\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm5\n\t"
-		"vfmadd231ps %%ymm0, %%ymm1, %%ymm6\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm7\n\t"
-		"vfmadd231ps %%ymm0, %%ymm1, %%ymm8\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm9\n\t"
-		"vfmadd231ps %%ymm0, %%ymm1, %%ymm10\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm11\n\t"
-		"vfmadd231ps %%ymm0, %%ymm1, %%ymm12\n\tvfmadd231ps %%ymm0, %%ymm1, %%ymm13\n\t"
-		"dec %0\n\tjnz 1b\n\tvzeroupper\n"
-		: "+r"(iters)
-		:
-		: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-		  "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+	__asm__ volatile(KINFER_FMA_LOOP("ymm") : "+r"(iters) : : KINFER_FMA_CLOBBERS);
 	return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 

@@ -15,6 +15,11 @@
  */
 #include "math/isa.h"
 
+/* strip() splits any remainder of rows into tiles of 4, 2 and 1. */
+#if KINFER_MR < 4 || KINFER_MR > 8
+#error "KINFER_MR must be 4..8"
+#endif
+
 /* One vector register of floats. */
 #define kinfer_vf float __attribute__((vector_size(KINFER_VEC * sizeof(float))))
 
@@ -77,7 +82,10 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
 			vstore(y + r * ldy + v * KINFER_VEC, sum[r][v]);
 }
 
-/* All rows of one column strip of @nv vectors, KINFER_MR rows at a time. */
+/*
+ * All rows of one column strip of @nv vectors: KINFER_MR rows at a time,
+ * then the remainder (< KINFER_MR <= 8) as tiles of 4, 2 and 1 rows.
+ */
 static __always_inline void strip(float *y, size_t ldy, const float *a,
 				  size_t lda, const float *b, size_t ldb,
 				  size_t m, size_t k, bool acc,
@@ -88,39 +96,16 @@ static __always_inline void strip(float *y, size_t ldy, const float *a,
 	for (i = 0; i + KINFER_MR <= m; i += KINFER_MR)
 		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k,
 		     acc, KINFER_MR, nv);
-	y += i * ldy;
-	a += i * lda;
-	switch (m - i) {
-#if KINFER_MR > 7
-	case 7:
-		tile(y, ldy, a, lda, b, ldb, k, acc, 7, nv);
-		break;
-#endif
-#if KINFER_MR > 6
-	case 6:
-		tile(y, ldy, a, lda, b, ldb, k, acc, 6, nv);
-		break;
-#endif
-#if KINFER_MR > 5
-	case 5:
-		tile(y, ldy, a, lda, b, ldb, k, acc, 5, nv);
-		break;
-#endif
-#if KINFER_MR > 4
-	case 4:
-		tile(y, ldy, a, lda, b, ldb, k, acc, 4, nv);
-		break;
-#endif
-	case 3:
-		tile(y, ldy, a, lda, b, ldb, k, acc, 3, nv);
-		break;
-	case 2:
-		tile(y, ldy, a, lda, b, ldb, k, acc, 2, nv);
-		break;
-	case 1:
-		tile(y, ldy, a, lda, b, ldb, k, acc, 1, nv);
-		break;
+	if ((m - i) & 4) {
+		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k, acc, 4, nv);
+		i += 4;
 	}
+	if ((m - i) & 2) {
+		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k, acc, 2, nv);
+		i += 2;
+	}
+	if ((m - i) & 1)
+		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k, acc, 1, nv);
 }
 
 /*
