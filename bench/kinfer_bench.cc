@@ -84,9 +84,8 @@ json time_it(int reps, const std::function<void()> &f)
 		f();
 		us[i] = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 	}
-	std::sort(us.begin(), us.end());
-	auto pct = [&](double q) { return us[std::min<size_t>(us.size() - 1, (size_t)(q * us.size()))]; };
-	return {{"p50_us", pct(0.5)}, {"p99_us", pct(0.99)}, {"min_us", us.front()}, {"reps", reps}};
+	kinfer::TimeSummary s = kinfer::summarize_times(us);
+	return {{"p50_us", s.p50}, {"p99_us", s.p99}, {"min_us", s.min}, {"reps", reps}};
 }
 
 // FMA throughput: 12 independent accumulator chains cover the latency of

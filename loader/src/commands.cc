@@ -189,18 +189,19 @@ void write_timing_json(const std::string &file, const json &t)
 }
 
 // --repeat: the p50/p99 of the run times, on stderr and in --timing-json.
-void report_timing(const RunArgs &a, std::vector<uint64_t> ns, const char *where)
+void report_timing(const RunArgs &a, const std::vector<uint64_t> &ns, const char *where)
 {
-	std::sort(ns.begin(), ns.end());
-	auto pct = [&](double q) { return (double)ns[std::min(ns.size() - 1, (size_t)(q * ns.size()))] / 1e3; };
-	json t = {{"runs", ns.size()}, {"where", where}, {"isa", kinfer_isa_ops()->name},
-		  {"p50_us", pct(0.5)}, {"p99_us", pct(0.99)}, {"min_us", (double)ns.front() / 1e3}};
-	if (std::string(where) == "kernel")
-		t["isa"] = running_isa_in_kernel();
-	std::cerr << a.target << ": " << ns.size() << " runs in " << where << " (" << t["isa"].get<std::string>()
-		  << "): p50 " << t["p50_us"].get<double>() << " us, p99 " << t["p99_us"].get<double>() << " us\n";
+	std::vector<double> us;
+	for (uint64_t t : ns)
+		us.push_back((double)t / 1e3);
+	TimeSummary s = summarize_times(us);
+	bool kernel = std::string(where) == "kernel";
+	std::string isa = kernel ? running_isa_in_kernel() : kinfer_isa_ops()->name;
+	std::cerr << a.target << ": " << ns.size() << " runs in " << where << " (" << isa << "): p50 "
+		  << s.p50 << " us, p99 " << s.p99 << " us\n";
 	if (!a.timing_json.empty())
-		write_timing_json(a.timing_json, t);
+		write_timing_json(a.timing_json, {{"runs", ns.size()}, {"where", where}, {"isa", isa},
+						  {"p50_us", s.p50}, {"p99_us", s.p99}, {"min_us", s.min}});
 }
 
 std::vector<Tensor> run_reference(const RunArgs &a, const Compiled &c, const std::vector<Tensor> &in)

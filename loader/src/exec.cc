@@ -8,7 +8,9 @@ extern "C" {
 #include "ops/exec.h"
 }
 
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace kinfer {
 
@@ -168,6 +170,15 @@ std::vector<HostTensor> PlanRunner::outputs() const
 		out.push_back(std::move(t));
 	}
 	return out;
+}
+
+TimeSummary summarize_times(std::vector<double> &times)
+{
+	if (times.empty())
+		throw std::logic_error("summarize_times: no times");
+	std::sort(times.begin(), times.end());
+	auto at = [&](double q) { return times[std::min(times.size() - 1, (size_t)(q * times.size()))]; };
+	return {at(0.5), at(0.99), times.front()};
 }
 
 std::vector<HostTensor> plan_run(const Lowered &l, const Plan &p, const std::vector<HostTensor> &inputs)

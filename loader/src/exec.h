@@ -48,6 +48,14 @@ private:
 	std::unique_ptr<Impl> impl_;
 };
 
+// p50, p99 and min of run times (any unit; @times is sorted in place):
+// the order statistic at floor(q * n), as `kinfer run --repeat` and
+// kinfer_bench report them.
+struct TimeSummary {
+	double p50, p99, min;
+};
+TimeSummary summarize_times(std::vector<double> &times);
+
 // "EINVAL (Invalid argument)"-style text of a core error, with what it
 // means for a node.
 std::string core_error_text(int err);

@@ -24,6 +24,7 @@ KINFER = os.environ.get("KINFER_BIN", str(ROOT / "build/cmake/loader/kinfer"))
 OPSET = 17
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
+SYSFS_MODELS = Path("/sys/kernel/kinfer/models")
 
 
 def kinfer(*args, check=None):
@@ -215,6 +216,31 @@ def test_reference_gemm_and_reshape(tmp_path):
     assert_close(np.load(tmp_path / "y.npy"), ort_run(p, {"x": x})[0])
 
 
+def test_reference_repeat_reports_timings_and_the_same_outputs(tmp_path):
+    p = save(tmp_path, mlp_model())
+    x = rng(9).standard_normal((2, 5)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    r = kinfer("run", "--reference", p, "-i", tmp_path / "x.npy", "-o", tmp_path / "y.npy",
+               "--repeat", 25, "--timing-json", tmp_path / "t.json", check=EXIT_OK)
+    assert_close(np.load(tmp_path / "y.npy"), ort_run(p, {"x": x})[0])
+    t = json.loads((tmp_path / "t.json").read_text())
+    assert t["runs"] == 25 and t["where"] == "userspace"
+    assert t["isa"] in ("generic", "avx2", "avx512")
+    assert 0 < t["min_us"] <= t["p50_us"] <= t["p99_us"]
+    assert "25 runs in userspace" in r.stderr and "p50" in r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--timing-json", "t.json"], "--timing-json requires --repeat"),
+    (["--repeat", "0"], "--repeat: Value 0 not in range"),
+])
+def test_reference_repeat_usage_errors(tmp_path, args, message):
+    p = save(tmp_path, mlp_model())
+    np.save(tmp_path / "x.npy", np.ones((2, 5), np.float32))
+    r = kinfer("run", "--reference", p, "-i", tmp_path / "x.npy", *args, check=EXIT_USAGE)
+    assert message in r.stderr
+
+
 def test_reference_prints_without_output(tmp_path):
     p = save(tmp_path, mlp_model())
     np.save(tmp_path / "x.npy", np.ones((2, 5), np.float32))
@@ -370,6 +396,22 @@ def test_kernel_matches_onnxruntime(tmp_path, loaded, act):
     p = loaded(mlp_model(act=act, seed=3), name)
     x = rng(11).standard_normal((2, 5)).astype(np.float32)
     kernel_vs_reference(tmp_path, name, p, {"x": x})
+
+
+@needs_module
+def test_kernel_repeat_times_runs_by_the_module_clock(tmp_path, loaded):
+    p = loaded(mlp_model(seed=4), "t_repeat")
+    x = rng(12).standard_normal((2, 5)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    calls = int((SYSFS_MODELS / "t_repeat" / "calls").read_text())
+    kinfer("run", "t_repeat", "-i", tmp_path / "x.npy", "-o", tmp_path / "y.npy",
+           "--repeat", 7, "--timing-json", tmp_path / "t.json", check=EXIT_OK)
+    assert_close(np.load(tmp_path / "y.npy"), ort_run(p, {"x": x})[0])
+    t = json.loads((tmp_path / "t.json").read_text())
+    assert t["runs"] == 7 and t["where"] == "kernel"
+    assert t["isa"] == (SYSFS_MODELS.parent / "isa").read_text().strip()
+    assert 0 < t["min_us"] <= t["p50_us"] <= t["p99_us"]
+    assert int((SYSFS_MODELS / "t_repeat" / "calls").read_text()) == calls + 7
 
 
 @needs_module
