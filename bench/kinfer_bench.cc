@@ -9,14 +9,16 @@
 //		(prepare + eval per run, as the module runs it) for every
 //		instruction-set variant this CPU has, and Eigen's product
 //	kinfer_bench model FILE.onnx --input X.npy... [--shape NAME=D0,..]
-//			[--reps R] [--output Y.npy]
-//		a whole model through kinfer's userspace build
+//			[--reps R] [--output Y.npy] [--profile]
+//		a whole model through kinfer's userspace build; --profile adds
+//		the time per kernel op kind and the slowest nodes
 //	kinfer_bench mlp-eigen W1 b1 W2 b2 X [--reps R]
 //		the LinnOS-shaped MLP relu(X W1 + b1) W2 + b2 in Eigen
 #include "compile.h"
 #include "error.h"
 #include "exec.h"
 #include "import.h"
+#include "ops.h"
 #include "tensor_io.h"
 
 extern "C" {
@@ -28,6 +30,7 @@ extern "C" {
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -47,6 +50,7 @@ struct Args {
 	std::vector<std::string> inputs, shapes;
 	std::string output;
 	int reps = 200;
+	bool profile = false;
 };
 
 Args parse_args(int argc, char **argv)
@@ -65,6 +69,8 @@ Args parse_args(int argc, char **argv)
 			a.shapes.push_back(value());
 		else if (s == "--output")
 			a.output = value();
+		else if (s == "--profile")
+			a.profile = true;
 		else if (s == "--reps")
 			a.reps = std::max(1, std::stoi(value()));
 		else
@@ -200,6 +206,30 @@ int cmd_gemm(const Args &a)
 	return 0;
 }
 
+// Mean microseconds per run for each kernel op kind, and the ten slowest
+// nodes, over @reps profiled runs.
+json profile(const kinfer::Lowered &l, kinfer::PlanRunner &r, int reps)
+{
+	std::vector<double> ns(l.ops.size(), 0.0);
+	for (int i = 0; i < reps; i++)
+		r.run_profiled(ns);
+	std::map<std::string, double> by_op;
+	std::vector<size_t> order(ns.size());
+	for (size_t i = 0; i < ns.size(); i++) {
+		by_op[kinfer::op_name(l.ops[i].op)] += ns[i] / reps / 1e3;
+		order[i] = i;
+	}
+	std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ns[a] > ns[b]; });
+	json slowest = json::array();
+	for (size_t k = 0; k < std::min<size_t>(10, order.size()); k++) {
+		const kinfer::LOp &op = l.ops[order[k]];
+		slowest.push_back({{"node", order[k]}, {"op", kinfer::op_name(op.op)},
+				   {"onnx", op.onnx_nodes.empty() ? "" : op.onnx_nodes[0]},
+				   {"us", ns[order[k]] / reps / 1e3}});
+	}
+	return {{"us_by_op", by_op}, {"slowest", slowest}};
+}
+
 int cmd_model(const Args &a)
 {
 	if (a.pos.size() != 1)
@@ -215,6 +245,8 @@ int cmd_model(const Args &a)
 	r.set_inputs(inputs);
 	json out = time_it(a.reps, [&] { r.run(); });
 	out["isa"] = kinfer_isa_ops()->name;
+	if (a.profile)
+		out["profile"] = profile(c.lowered, r, a.reps);
 	if (!a.output.empty())
 		kinfer::write_npy(a.output, r.outputs().at(0));
 	std::cout << out.dump() << "\n";

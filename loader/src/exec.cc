@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -87,7 +88,8 @@ struct Runner {
 	}
 
 	// Prepare (and with `compute`, evaluate) every node; returns the work.
-	uint64_t run(bool compute)
+	// With node_ns, each node's prepare + eval time is added to it.
+	uint64_t run(bool compute, std::vector<double> *node_ns = nullptr)
 	{
 		uint32_t cursor = 0;
 		uint64_t work = p.arena_bytes / KINFER_CLEAR_BYTES_PER_WORK;
@@ -96,6 +98,7 @@ struct Runner {
 						   node_copy);
 			if (err)
 				throw std::logic_error(where(i) + ": internal error: malformed node");
+			auto start = std::chrono::steady_clock::now();
 			kinfer_buffers bufs = buffers(l.ops[i]);
 			kinfer_exec ex;
 			err = kinfer_node_prepare(&ex, reinterpret_cast<const kinfer_node *>(node_copy),
@@ -108,6 +111,9 @@ struct Runner {
 			work += ex.work;
 			if (compute && (err = ex.desc->eval(&ex, 0, ex.units)))
 				throw InputError(where(i) + " failed: " + core_error_text(err));
+			if (node_ns)
+				(*node_ns)[i] += std::chrono::duration<double, std::nano>(
+					std::chrono::steady_clock::now() - start).count();
 		}
 		return work;
 	}
@@ -153,6 +159,15 @@ void PlanRunner::run()
 	Runner &r = impl_->runner;
 	std::memset(r.arena.data(), 0, r.arena.size() * sizeof(r.arena[0]));
 	r.run(true);
+}
+
+void PlanRunner::run_profiled(std::vector<double> &node_ns)
+{
+	Runner &r = impl_->runner;
+	if (node_ns.size() != r.l.ops.size())
+		throw std::logic_error("run_profiled: node_ns must have one entry per node");
+	std::memset(r.arena.data(), 0, r.arena.size() * sizeof(r.arena[0]));
+	r.run(true, &node_ns);
 }
 
 std::vector<HostTensor> PlanRunner::outputs() const

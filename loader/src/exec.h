@@ -41,6 +41,9 @@ public:
 	// inputs[i] must match l.inputs[i] in dtype and shape (throws InputError).
 	void set_inputs(const std::vector<HostTensor> &inputs);
 	void run();
+	// As run(), adding each kernel node's evaluation time to node_ns[i]
+	// (sized to the node count): where a model's time goes.
+	void run_profiled(std::vector<double> &node_ns);
 	std::vector<HostTensor> outputs() const;
 
 private:
