@@ -37,6 +37,12 @@ static inline void vstore(float *p, kinfer_vf v)
 	__builtin_memcpy(p, &v, sizeof(v));
 }
 
+/* Offset of column @j's panel, plus @j's place in it (see isa.h). */
+static __always_inline size_t b_col(size_t j, size_t bps)
+{
+	return j / KINFER_GEMM_ALIGN * bps + j % KINFER_GEMM_ALIGN;
+}
+
 /*
  * y[0..rows)[0..nv * KINFER_VEC) = (acc ? y : 0) + a[0..rows)[0..k) .
  *				       b[0..k)[same columns]
@@ -46,8 +52,8 @@ static inline void vstore(float *p, kinfer_vf v)
  */
 static __always_inline void tile(float *y, size_t ldy, const float *a,
 				 size_t lda, const float *b, size_t ldb,
-				 size_t k, bool acc, const int rows,
-				 const int nv)
+				 size_t bps, size_t k, bool acc,
+				 const int rows, const int nv)
 {
 	const kinfer_vf zero = { 0 };
 	kinfer_vf sum[KINFER_MR][KINFER_NV];
@@ -65,7 +71,7 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
 
 #pragma GCC unroll 4
 		for (v = 0; v < nv; v++)
-			bl[v] = vload(b + l * ldb + v * KINFER_VEC);
+			bl[v] = vload(b + b_col(v * KINFER_VEC, bps) + l * ldb);
 #pragma GCC unroll 16
 		for (r = 0; r < rows; r++) {
 			kinfer_vf x = zero + a[r * lda + l];
@@ -88,24 +94,27 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
  */
 static __always_inline void strip(float *y, size_t ldy, const float *a,
 				  size_t lda, const float *b, size_t ldb,
-				  size_t m, size_t k, bool acc,
+				  size_t bps, size_t m, size_t k, bool acc,
 				  const int nv)
 {
 	size_t i;
 
 	for (i = 0; i + KINFER_MR <= m; i += KINFER_MR)
-		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k,
+		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k,
 		     acc, KINFER_MR, nv);
 	if ((m - i) & 4) {
-		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k, acc, 4, nv);
+		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k, acc,
+		     4, nv);
 		i += 4;
 	}
 	if ((m - i) & 2) {
-		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k, acc, 2, nv);
+		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k, acc,
+		     2, nv);
 		i += 2;
 	}
 	if ((m - i) & 1)
-		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, k, acc, 1, nv);
+		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k, acc,
+		     1, nv);
 }
 
 /*
@@ -131,19 +140,22 @@ static float tail_dot(const float *a, const float *b, size_t ldb, size_t k)
 }
 
 void KINFER_GEMM(float *y, size_t ldy, const float *a, size_t lda,
-		 const float *b, size_t ldb, size_t m, size_t k, size_t n,
-		 bool acc)
+		 const float *b, size_t ldb, size_t bps, size_t m, size_t k,
+		 size_t n, bool acc)
 {
 	size_t vec_end = n - n % KINFER_GEMM_ALIGN;
 	size_t i, j = 0;
 
 	for (; j + KINFER_NV * KINFER_VEC <= vec_end;
 	     j += KINFER_NV * KINFER_VEC)
-		strip(y + j, ldy, a, lda, b + j, ldb, m, k, acc, KINFER_NV);
+		strip(y + j, ldy, a, lda, b + b_col(j, bps), ldb, bps, m, k,
+		      acc, KINFER_NV);
 	for (; j < vec_end; j += KINFER_VEC)
-		strip(y + j, ldy, a, lda, b + j, ldb, m, k, acc, 1);
+		strip(y + j, ldy, a, lda, b + b_col(j, bps), ldb, bps, m, k,
+		      acc, 1);
 	for (; j < n; j++)
 		for (i = 0; i < m; i++)
 			y[i * ldy + j] = (acc ? y[i * ldy + j] : 0.0f) +
-					 tail_dot(a + i * lda, b + j, ldb, k);
+					 tail_dot(a + i * lda, b + b_col(j, bps),
+						  ldb, k);
 }

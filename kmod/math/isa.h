@@ -27,8 +27,13 @@ enum kinfer_isa {
 
 /*
  * y[i * ldy + j] = (@acc ? y[i * ldy + j] : 0)
- *		    + sum_l a[i * lda + l] * b[l * ldb + j]
- *	for i < m, j < n: a row-major GEMM.
+ *		    + sum_l a[i * lda + l] * B(l, j)
+ *	for i < m, j < n, where
+ * B(l, j) = b[(j / KINFER_GEMM_ALIGN) * bps + l * ldb + j % KINFER_GEMM_ALIGN]
+ *	: B as column panels KINFER_GEMM_ALIGN wide, @bps floats apart.  A
+ *	row-major B has @bps = KINFER_GEMM_ALIGN; a B packed at load in
+ *	panels (KINFER_MATMUL_B_PANELS) has @ldb = 16 and @bps = 16 * K:
+ *	each panel is one sequential stream, which the prefetcher follows.
  * @y must not overlap @a or @b.  The order of the sums is part of the
  * contract, the same in every variant (see gemm_tile.h for what that
  * buys): for j below the last multiple of KINFER_GEMM_ALIGN, one chain of
@@ -41,7 +46,8 @@ enum kinfer_isa {
 
 typedef void (*kinfer_gemm_fn)(float *y, size_t ldy, const float *a,
 			       size_t lda, const float *b, size_t ldb,
-			       size_t m, size_t k, size_t n, bool acc);
+			       size_t bps, size_t m, size_t k, size_t n,
+			       bool acc);
 
 struct kinfer_isa_ops {
 	const char *name;
@@ -49,14 +55,14 @@ struct kinfer_isa_ops {
 };
 
 void kinfer_gemm_generic(float *y, size_t ldy, const float *a, size_t lda,
-			 const float *b, size_t ldb, size_t m, size_t k,
-			 size_t n, bool acc);
+			 const float *b, size_t ldb, size_t bps, size_t m,
+			 size_t k, size_t n, bool acc);
 void kinfer_gemm_avx2(float *y, size_t ldy, const float *a, size_t lda,
-		      const float *b, size_t ldb, size_t m, size_t k,
-		      size_t n, bool acc);
+		      const float *b, size_t ldb, size_t bps, size_t m,
+		      size_t k, size_t n, bool acc);
 void kinfer_gemm_avx512(float *y, size_t ldy, const float *a, size_t lda,
-			const float *b, size_t ldb, size_t m, size_t k,
-			size_t n, bool acc);
+			const float *b, size_t ldb, size_t bps,
+			size_t m, size_t k, size_t n, bool acc);
 
 /*
  * The best variant this CPU allows: in the kernel, also only those whose

@@ -134,11 +134,14 @@ int kinfer_eval_matmul(const struct kinfer_exec *ex, uint64_t begin,
 
 		batch_offsets(mm, batch, &oa, &ob);
 		x = pa + oa + r0 * mm->a_rs;
-		w = pb + ob + j0 * mm->b_ns;
+		/* with panels, j0 is a multiple of the 64-column block */
+		w = mm->b_ps ? pb + j0 / KINFER_GEMM_ALIGN * mm->b_ps :
+			       pb + ob + j0 * mm->b_ns;
 		if (mm->a_ks == 1 && mm->b_ns == 1)
 			isa->gemm(py + yo, mm->n, x + l0, mm->a_rs,
-				  w + l0 * mm->b_ks, mm->b_ks, nr, nk, nb,
-				  kb > 0);
+				  w + l0 * mm->b_ks, mm->b_ks,
+				  mm->b_ps ? mm->b_ps : KINFER_GEMM_ALIGN,
+				  nr, nk, nb, kb > 0);
 		else
 			for (r = 0; r < nr; r++)
 				strided_row(mm, py + yo + r * mm->n,

@@ -12,11 +12,13 @@
 #define _KINFER_MATH_PLATFORM_H
 
 #ifdef __KERNEL__
+#include <linux/build_bug.h>	/* static_assert */
 #include <linux/errno.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #else
+#include <assert.h>		/* static_assert */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>

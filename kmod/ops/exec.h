@@ -84,6 +84,7 @@ struct kinfer_matmul_plan {
 	uint64_t col_blocks;	/* column blocks per batch */
 	uint64_t a_rs, a_ks;	/* element strides of A along m and k */
 	uint64_t b_ks, b_ns;	/* element strides of B along k and n */
+	uint64_t b_ps;		/* ... between B's panels; 0: not in panels */
 	/* batch axes of Y: strides of A, B and Y per axis */
 	struct kinfer_bcast batch;
 	uint64_t batches;

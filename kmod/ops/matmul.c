@@ -14,14 +14,21 @@
  * sums in Y, so every Y element is still one chain over K.  Row blocks
  * are innermost: the chunk of B they share stays in the L1 cache.  With
  * a transposed A or B (the strided path), a unit is one row over all of
- * K, so K must fit one section there (K <= KINFER_FPU_CHUNK).
+ * K, so K must fit one section there (K <= KINFER_FPU_CHUNK).  B in
+ * panels (KINFER_MATMUL_B_PANELS) is the GEMM kernels' own layout.
  */
 #include "ops/exec.h"
+#include "math/isa.h"
+
+static_assert(KINFER_MATMUL_PANEL == KINFER_GEMM_ALIGN,
+	      "B's panels are the GEMM kernels' column panels");
 
 #define KINFER_MM_ROWS		32U
 /* Column blocks: 4 AVX-512 vectors wide, the GEMM kernels' widest strip. */
 #define KINFER_MM_COLS		64U
 #define KINFER_MM_VEC		16U
+static_assert(KINFER_MM_COLS % KINFER_MATMUL_PANEL == 0,
+	      "a column block starts at a panel");
 
 /* The batch part (all but the last two axes) of a matrix tensor. */
 static void batch_view(struct kinfer_view *b, const struct kinfer_view *v)
@@ -57,7 +64,11 @@ static int check_attrs(const struct kinfer_exec *ex)
 	const struct kinfer_attr_matmul *a = ex->attr;
 	bool has_c = ex->n_in == 3 && kinfer_in((struct kinfer_exec *)ex, 2)->data;
 
-	if (a->trans_a > 1 || a->trans_b > 1 || a->reserved)
+	if (a->trans_a > 1 || a->trans_b > 1 ||
+	    a->b_layout > KINFER_MATMUL_B_PANELS)
+		return -EINVAL;
+	if (a->b_layout == KINFER_MATMUL_B_PANELS &&
+	    (a->trans_a || a->trans_b))
 		return -EINVAL;
 	if (!has_c && a->beta.bits)
 		return -EINVAL;
@@ -82,6 +93,21 @@ static void tile_shape(struct kinfer_matmul_plan *mm)
 	mm->col_blocks = (mm->n + mm->col_block - 1) / mm->col_block;
 	mm->row_blocks = (mm->m + mm->rows - 1) / mm->rows;
 	mm->k_blocks = (mm->k + mm->k_block - 1) / mm->k_block;
+}
+
+/* B as [ceil(N / 16), K, 16] panels: K is its middle axis, N is Y's. */
+static int panel_geometry(struct kinfer_matmul_plan *mm,
+			  const struct kinfer_view *vb, uint64_t n)
+{
+	if (vb->rank != 3 || vb->dims[2] != KINFER_MATMUL_PANEL ||
+	    vb->dims[0] != (n + KINFER_MATMUL_PANEL - 1) / KINFER_MATMUL_PANEL)
+		return -EINVAL;
+	mm->n = n;
+	mm->k = vb->dims[1];
+	mm->b_ks = KINFER_MATMUL_PANEL;
+	mm->b_ns = 1;
+	mm->b_ps = KINFER_MATMUL_PANEL * mm->k;
+	return 0;
 }
 
 int kinfer_prepare_matmul(struct kinfer_exec *ex)
@@ -114,22 +140,31 @@ int kinfer_prepare_matmul(struct kinfer_exec *ex)
 
 	mm->m = a->trans_a ? va->dims[ra - 1] : va->dims[ra - 2];
 	ka = a->trans_a ? va->dims[ra - 2] : va->dims[ra - 1];
-	kb = a->trans_b ? vb->dims[rb - 1] : vb->dims[rb - 2];
-	mm->n = a->trans_b ? vb->dims[rb - 2] : vb->dims[rb - 1];
+	if (a->b_layout == KINFER_MATMUL_B_PANELS) {
+		ret = panel_geometry(mm, vb, vy->dims[ry - 1]);
+		if (ret)
+			return ret;
+		kb = mm->k;
+	} else {
+		kb = a->trans_b ? vb->dims[rb - 1] : vb->dims[rb - 2];
+		mm->n = a->trans_b ? vb->dims[rb - 2] : vb->dims[rb - 1];
+		/* Element strides inside one matrix. */
+		mm->b_ks = a->trans_b ? 1 : mm->n;
+		mm->b_ns = a->trans_b ? ka : 1;
+		mm->b_ps = 0;
+	}
 	mm->k = ka;
 	if (ka != kb || vy->dims[ry - 2] != mm->m || vy->dims[ry - 1] != mm->n)
 		return -EINVAL;
 	if (mm->k > KINFER_FPU_CHUNK)
 		return -E2BIG;
-
-	/* Element strides inside one matrix. */
 	mm->a_rs = a->trans_a ? 1 : mm->k;
 	mm->a_ks = a->trans_a ? mm->m : 1;
-	mm->b_ks = a->trans_b ? 1 : mm->n;
-	mm->b_ns = a->trans_b ? mm->k : 1;
 
 	batch_view(&ba, va);
 	batch_view(&bb, vb);
+	if (mm->b_ps)
+		bb.rank = 0;	/* one matrix for every batch */
 	batch_view(&by, vy);
 	ret = kinfer_bcast_init(&mm->batch, &by, ops, 2, true);
 	if (ret)

@@ -201,7 +201,18 @@ struct kinfer_attr_axis {
  * [..., N, K]), optional C broadcast onto Y [..., M, N]; batch dimensions
  * broadcast as numpy does.  act is 0 or a unary op (KINFER_OP_RELU, ...)
  * with its parameters: the activation fused into the product.
+ *
+ * b_layout KINFER_MATMUL_B_PANELS: B is a [K, N] matrix stored as
+ * [ceil(N / 16), K, 16], column panels 16 wide (the last one padded with
+ * zeros): element (k, n) at ((n / 16) * K + k) * 16 + n % 16.  B's view
+ * has that 3-d shape, N is Y's; trans_a and trans_b are 0 and B has no
+ * batch axes.  The loader stores constant weights so, because the GEMM
+ * kernels then read each panel as one sequential stream.
  */
+#define KINFER_MATMUL_B_ROWS	0U	/* B as its shape says */
+#define KINFER_MATMUL_B_PANELS	1U
+#define KINFER_MATMUL_PANEL	16U	/* columns per panel */
+
 struct kinfer_attr_matmul {
 	__u32 trans_a;		/* 0 or 1 */
 	__u32 trans_b;		/* 0 or 1 */
@@ -209,7 +220,7 @@ struct kinfer_attr_matmul {
 	union kinfer_f32 beta;
 	__u32 act;		/* 0 or a unary-class enum kinfer_op */
 	struct kinfer_attr_alpha_beta act_attr;	/* its parameters */
-	__u32 reserved;		/* 0 */
+	__u32 b_layout;		/* KINFER_MATMUL_B_* */
 };
 
 #define KINFER_ATTR_BYTES_matmul ((__u16)sizeof(struct kinfer_attr_matmul))

@@ -170,10 +170,15 @@ json make_manifest(const Compiled &c)
 	for (size_t w = 0; w < c.lowered.weights.size(); w++) {
 		const LWeight &lw = c.lowered.weights[w];
 		wbytes += lw.bytes();
-		weights.push_back(json{{"weight", lw.name}, {"source", lw.source},
-				       {"dtype", dtype_str(lw.t.dtype)}, {"shape", lw.t.shape},
-				       {"map", c.names[c.plan.wmap_of[w]].map_name},
-				       {"offset", c.plan.woff[w]}, {"bytes", lw.bytes()}});
+		json jw{{"weight", lw.name}, {"source", lw.source},
+			{"dtype", dtype_str(lw.t.dtype)}, {"shape", lw.t.shape},
+			{"map", c.names[c.plan.wmap_of[w]].map_name},
+			{"offset", c.plan.woff[w]}, {"bytes", lw.bytes()}};
+		if (!lw.matrix.empty()) {	// stored in panels: what it holds
+			jw["layout"] = "panels";
+			jw["matrix"] = lw.matrix;
+		}
+		weights.push_back(std::move(jw));
 	}
 	for (size_t k = 0; k < c.plan.wmaps.size(); k++) {
 		const WeightMap &wm = c.plan.wmaps[k];

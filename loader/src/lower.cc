@@ -4,6 +4,7 @@
 #include "error.h"
 #include "onnx_ops.h"
 #include "ops.h"
+#include "panels.h"
 
 #include <algorithm>
 #include <cstring>
@@ -33,6 +34,7 @@ struct LowerCtx::Impl {
 	Lowered l;
 	std::unordered_map<std::string, LRef> refs;	// activation value -> its view
 	std::unordered_map<std::string, int> weight_of;	// constant value -> weight
+	std::unordered_map<std::string, int> panels_of;	// (value, transposed) -> weight
 	std::unordered_set<std::string> weight_names;
 
 	int new_storage(const std::string &name, uint64_t bytes)
@@ -68,7 +70,7 @@ struct LowerCtx::Impl {
 		r.shape = t.shape;
 		std::string unique = unused_name(name);
 		weight_names.insert(unique);
-		l.weights.push_back(LWeight{unique, source, std::move(t)});
+		l.weights.push_back(LWeight{unique, source, std::move(t), {}});
 		r.index = (int)l.weights.size() - 1;
 		return r;
 	}
@@ -89,6 +91,29 @@ struct LowerCtx::Impl {
 		r.index = it->second;
 		r.dtype = v.dtype;
 		r.shape = v.shape;
+		return r;
+	}
+
+	// The constant matrix @value (transposed first with @transpose) in the
+	// GEMM kernels' panels, shared by every MatMul that reads it so.
+	LRef panel_weight(const std::string &value, bool transpose)
+	{
+		const Value &v = g.value(value);
+		std::string name = (v.source.empty() ? value : v.source) + (transpose ? ".T" : "");
+		auto it = panels_of.find(value + (transpose ? "\nT" : "\n"));
+		if (it == panels_of.end()) {
+			HostTensor m = transpose ? transpose2d(v.data) : v.data;
+			Shape matrix = m.shape;
+			LRef r = add_weight(name, v.source.empty() ? value : v.source, to_panels(m));
+			l.weights[r.index].matrix = matrix;
+			panels_of[value + (transpose ? "\nT" : "\n")] = r.index;
+			return r;
+		}
+		LRef r;
+		r.kind = LRef::Kind::weight;
+		r.index = it->second;
+		r.dtype = DType::f32;
+		r.shape = l.weights[it->second].t.shape;
 		return r;
 	}
 };
@@ -117,6 +142,11 @@ LRef LowerCtx::out(size_t i) const
 void LowerCtx::alias(size_t i, const LRef &r) const
 {
 	impl_.refs[n.out.at(i)] = r;
+}
+
+LRef LowerCtx::panel_weight(size_t i, bool transpose) const
+{
+	return impl_.panel_weight(n.in.at(i), transpose);
 }
 
 LRef LowerCtx::weight(const std::string &name, HostTensor t) const
@@ -239,7 +269,7 @@ void lower_state_output(LowerCtx::Impl &impl, const LState &s)
 
 Lowered lower_graph(const Graph &g)
 {
-	LowerCtx::Impl impl{g, {}, {}, {}, {}};
+	LowerCtx::Impl impl{g, {}, {}, {}, {}, {}};
 	Lowered &l = impl.l;
 	l.file = g.file;
 	for (size_t i = 0; i < g.inputs.size(); i++) {
@@ -280,7 +310,7 @@ Lowered lower_graph(const Graph &g)
 
 Lowered lower_node(const Graph &g, const Node &n)
 {
-	LowerCtx::Impl impl{g, {}, {}, {}, {}};
+	LowerCtx::Impl impl{g, {}, {}, {}, {}, {}};
 	Lowered &l = impl.l;
 	l.file = g.file;
 	const OnnxRule *rule = find_rule(n);

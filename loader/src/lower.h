@@ -28,6 +28,7 @@ struct LWeight {
 	std::string name;		// initializer name, or a derived one for transformed data
 	std::string source;		// the initializer (or node output) it came from
 	HostTensor t;
+	Shape matrix;			// not empty: t holds this [K, N] in panels (panels.h)
 
 	uint64_t bytes() const { return t.data.size(); }
 };

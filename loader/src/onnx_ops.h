@@ -114,6 +114,10 @@ public:
 	void alias(size_t i, const LRef &r) const;
 	// A weight of data computed at compile time (a transformed constant).
 	LRef weight(const std::string &name, HostTensor t) const;
+	// Constant matrix input i ([K, N], or [N, K] with @transpose) in the
+	// GEMM kernels' panels (KINFER_MATMUL_B_PANELS): one weight per
+	// (input, transpose), as for in().
+	LRef panel_weight(size_t i, bool transpose) const;
 	// A temporary storage for an intermediate result.
 	LRef scratch(DType t, const Shape &s, const std::string &name) const;
 

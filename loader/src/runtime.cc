@@ -6,6 +6,7 @@
 #include "exec.h"
 #include "module.h"
 #include "naming.h"
+#include "panels.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -272,6 +273,13 @@ WeightValue read_weight(const std::string &name, const std::string &weight)
 		std::vector<uint8_t> value = map_lookup(fd.get(), 0, info.value_size);
 		r.t.data.assign(value.begin() + (ptrdiff_t)r.offset,
 				value.begin() + (ptrdiff_t)(r.offset + bytes));
+		if (w.value("layout", "") == "panels") {	// the matrix, as the model has it
+			Shape matrix = w.at("matrix").get<Shape>();
+			if (matrix.size() != 2 || r.t.shape != panel_shape(matrix))
+				throw KernelError(pin + ": weight '" + weight + "' is not the panels of " +
+						  shape_str(matrix));
+			r.t = from_panels(r.t, matrix);
+		}
 		return r;
 	}
 	throw KernelError("model '" + name + "' has no weight named '" + weight +

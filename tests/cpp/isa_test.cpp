@@ -22,7 +22,8 @@ namespace {
 struct Gemm {
 	size_t m, k, n, lda, ldb, ldy;
 	bool acc;		// continue the chains from y0
-	std::vector<float> a, b, y0;
+	bool panels;		// pass B packed in 16-column panels
+	std::vector<float> a, b, y0;	// b row-major, ldb apart
 };
 
 Gemm random_gemm(std::mt19937 &rng)
@@ -37,6 +38,7 @@ Gemm random_gemm(std::mt19937 &rng)
 	g.ldb = g.n + pad(rng);
 	g.ldy = g.n + pad(rng);
 	g.acc = rng() % 2;
+	g.panels = rng() % 2;
 	g.a.resize(g.m * g.lda);
 	g.b.resize(g.k * g.ldb);
 	g.y0.resize(g.m * g.ldy);
@@ -81,16 +83,36 @@ std::vector<float> chain(const Gemm &g, bool fused)
 	return y;
 }
 
+// B as KINFER_MATMUL_B_PANELS lays it out: [ceil(n / 16)][k][16], the
+// columns past n zero.
+std::vector<float> to_panels(const Gemm &g)
+{
+	const size_t w = KINFER_GEMM_ALIGN, panels = (g.n + w - 1) / w;
+	std::vector<float> p(panels * g.k * w, 0.0f);
+	for (size_t l = 0; l < g.k; l++)
+		for (size_t j = 0; j < g.n; j++)
+			p[(j / w * g.k + l) * w + j % w] = g.b[l * g.ldb + j];
+	return p;
+}
+
 std::vector<float> run(const struct kinfer_isa_ops *ops, const Gemm &g)
 {
 	std::vector<float> y = g.y0;	// padding must survive
-	ops->gemm(y.data(), g.ldy, g.a.data(), g.lda, g.b.data(), g.ldb, g.m, g.k, g.n, g.acc);
+	if (g.panels) {
+		std::vector<float> p = to_panels(g);
+		ops->gemm(y.data(), g.ldy, g.a.data(), g.lda, p.data(), KINFER_GEMM_ALIGN,
+			  KINFER_GEMM_ALIGN * g.k, g.m, g.k, g.n, g.acc);
+	} else {
+		ops->gemm(y.data(), g.ldy, g.a.data(), g.lda, g.b.data(), g.ldb, KINFER_GEMM_ALIGN,
+			  g.m, g.k, g.n, g.acc);
+	}
 	return y;
 }
 
 } // namespace
 
-TEST_CASE("every GEMM variant equals its multiply-add chain bit for bit", "[isa]")
+TEST_CASE("every GEMM variant equals its multiply-add chain bit for bit, B row-major or in panels",
+	  "[isa]")
 {
 	std::mt19937 rng(20261130);
 	for (int isa = KINFER_ISA_GENERIC; isa < KINFER_ISA_COUNT; isa++) {
@@ -103,7 +125,8 @@ TEST_CASE("every GEMM variant equals its multiply-add chain bit for bit", "[isa]
 			Gemm g = random_gemm(rng);
 			std::vector<float> want = chain(g, isa != KINFER_ISA_GENERIC);
 			std::vector<float> got = run(ops, g);
-			INFO(ops->name << " m=" << g.m << " k=" << g.k << " n=" << g.n << " acc=" << g.acc);
+			INFO(ops->name << " m=" << g.m << " k=" << g.k << " n=" << g.n << " acc=" << g.acc
+				       << " panels=" << g.panels);
 			REQUIRE(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
 		}
 	}

@@ -134,7 +134,7 @@ TEST_CASE("kernel map names and pin paths derive from initializer names", "[lowe
 
 	Lowered l;
 	auto add = [&](const std::string &n) {
-		l.weights.push_back(LWeight{n, n, HostTensor::from_floats({1}, {0.0f})});
+		l.weights.push_back(LWeight{n, n, HostTensor::from_floats({1}, {0.0f}), {}});
 	};
 	add("params/Dense_0/kernel");
 	add("../etc/passwd");

@@ -748,6 +748,59 @@ static void case_good_gemm(void)
 }
 
 /*
+ * MATMUL with B [3, 20] in panels ([2, 3, 16], the last panel padded with
+ * zeros), as the loader stores constant weights: columns 0-15 take the
+ * vector tiles, 16-19 the tail.
+ */
+static void case_good_panels(void)
+{
+	float x[2][3], w[2][3][16], y[2][20];
+	struct kinfer_attr_matmul attr = mm_attr(false);
+	double ref[2][20];
+	struct kfs_args a;
+	char io[KFS_IO_BYTES];
+	int i, j, k;
+
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < 3; k++)
+			x[i][k] = 0.7f * (float)(i * 3 + k) - 1.2f;
+	memset(w, 0, sizeof(w));
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < 20; j++)
+			w[j / 16][k][j % 16] = 0.05f * (float)((k * 20 + j) % 13) - 0.3f;
+	map_put(skel->maps.io_map, x, sizeof(x));
+	map_put(skel->maps.w_map, w, sizeof(w));
+
+	attr.b_layout = KINFER_MATMUL_B_PANELS;
+	plan_init(256);
+	node1(KINFER_OP_INPUT, f32(BIND(0), 0, 2, 2, 3), f32(ARENA, 0, 2, 2, 3));
+	node_matmul(f32(ARENA, 0, 2, 2, 3), f32(BIND(0), 0, 3, 2, 3, 16), NULL,
+		    f32(ARENA, 64, 2, 2, 20), &attr);
+	node1(KINFER_OP_OUTPUT, f32(ARENA, 64, 2, 2, 20),
+	      f32(BIND(0), 128, 2, 2, 20));
+
+	args_init(&a);
+	add_bind(&a, KFS_BIND_IO, KFS_IO_BYTES);
+	add_call(&a, KINFER_OP_INPUT);
+	add_bind(&a, KFS_BIND_W, sizeof(w));
+	add_call(&a, KINFER_OP_MATMUL);
+	add_bind(&a, KFS_BIND_IO, KFS_IO_BYTES);
+	add_call(&a, KINFER_OP_OUTPUT);
+	expect_ok("good plan: matmul with B [3,20] in panels", &a);
+
+	map_get(skel->maps.io_map, io, sizeof(io));
+	memcpy(y, io + 128, sizeof(y));
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 20; j++) {
+			ref[i][j] = 0;
+			for (k = 0; k < 3; k++)
+				ref[i][j] += (double)x[i][k] * w[j / 16][k][j % 16];
+		}
+	report(check_floats("y", &y[0][0], &ref[0][0], 40, 1e-6),
+	       "good plan: matmul with B in panels matches reference");
+}
+
+/*
  * INPUT -> ADD [2,4] + [4] (in place) -> MUL [2,4] * [2,1] -> SIGMOID
  * (in place) -> TANH -> SOFTMAX ([2,2,2], axis 1) -> ADD [2,1,4] + [3,1]
  * -> OUTPUT [2,3,4].  The constants are one bound buffer, bound again for
@@ -1700,8 +1753,32 @@ static void cases_matmul(void)
 	attr.trans_a = 2;
 	MM_CASE("matmul trans_a 2", -EINVAL, MA, MB, NULL, MY, &attr);
 	attr = mm_attr(false);
-	attr.reserved = 1;
-	MM_CASE("matmul attr reserved != 0", -EINVAL, MA, MB, NULL, MY, &attr);
+	attr.b_layout = KINFER_MATMUL_B_PANELS + 1;
+	MM_CASE("matmul b_layout unknown", -EINVAL, MA, MB, NULL, MY, &attr);
+	/* B [3, 4] in panels is [1, 3, 16]: 192 bytes at 32 */
+	attr.b_layout = KINFER_MATMUL_B_PANELS;
+	plan_init(512);
+	node_matmul(MA, f32(ARENA, 32, 3, 1, 3, 16), NULL, f32(ARENA, 256, 2, 2, 4),
+		    &attr);
+	args_init(&a);
+	add_call(&a, KINFER_OP_MATMUL);
+	expect_ok("matmul baseline: B [3,4] in panels [1,3,16]", &a);
+	attr.trans_b = 1;
+	MM_CASE("matmul B in panels, trans_b", -EINVAL, MA,
+		f32(ARENA, 32, 3, 1, 3, 16), NULL, f32(ARENA, 256, 2, 2, 4),
+		&attr);
+	attr.trans_b = 0;
+	MM_CASE("matmul B in panels of rank 2", -EINVAL, MA, MB, NULL, MY,
+		&attr);
+	MM_CASE("matmul B in panels 8 wide", -EINVAL, MA,
+		f32(ARENA, 32, 3, 1, 3, 8), NULL, f32(ARENA, 256, 2, 2, 4),
+		&attr);
+	MM_CASE("matmul B in panels, one panel too many", -EINVAL, MA,
+		f32(ARENA, 32, 3, 2, 3, 16), NULL, f32(ARENA, 448, 2, 2, 4),
+		&attr);
+	MM_CASE("matmul B in panels, K != A's", -EINVAL, MA,
+		f32(ARENA, 32, 3, 1, 4, 16), NULL, f32(ARENA, 448, 2, 2, 4),
+		&attr);
 	attr = mm_attr(false);
 	attr.beta.f = 1.0f;
 	MM_CASE("matmul beta != 0 without C", -EINVAL, MA, MB, NULL, MY,
@@ -2117,6 +2194,7 @@ int main(void)
 	case_good_matmul(0);
 	case_good_matmul(KFS_F_SLEEPABLE);
 	case_good_gemm();
+	case_good_panels();
 	case_good_chain();
 	case_good_int32();
 	case_good_inplace_unary();

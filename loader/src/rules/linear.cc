@@ -4,6 +4,8 @@
 // activation).  All lower to one MATMUL kernel op.
 #include "rules.h"
 
+#include "panels.h"
+
 #include <uapi/kinfer.h>
 
 namespace kinfer {
@@ -54,19 +56,6 @@ Shape kernel_out_shape(const Shape &a, const Shape &b, bool ta, bool tb)
 	batch.push_back(ta ? a.back() : a[a.size() - 2]);
 	batch.push_back(tb ? b[b.size() - 2] : b.back());
 	return batch;
-}
-
-HostTensor transpose2d(const HostTensor &w)
-{
-	HostTensor t = w;
-	int64_t r = w.shape[0], k = w.shape[1];
-	t.shape = {k, r};
-	const float *src = w.as<float>();
-	float *dst = t.as<float>();
-	for (int64_t i = 0; i < r; i++)
-		for (int64_t j = 0; j < k; j++)
-			dst[j * r + i] = src[i * k + j];
-	return t;
 }
 
 } // namespace
@@ -121,9 +110,18 @@ void lower_linear(LowerCtx &c)
 	float beta = c.attr_float("beta", 1.0f);
 	LRef a = c.in(0), y = c.out(0), b;
 
-	// A constant B^T is stored transposed: the kernel streams [K, N] rows.
+	// A constant B is stored as the kernel streams it: [K, N] rows (B^T
+	// transposed), in panels where that pays.
 	const Value &bv = c.value(1);
-	if (attr.trans_b && bv.constant && bv.shape.size() == 2) {
+	bool constant_matrix = bv.constant && bv.shape.size() == 2;
+	Shape kn = bv.shape;
+	if (constant_matrix && attr.trans_b)
+		std::swap(kn[0], kn[1]);
+	if (constant_matrix && !attr.trans_a && panels_pay(kn)) {
+		b = c.panel_weight(1, attr.trans_b);
+		attr.trans_b = 0;
+		attr.b_layout = KINFER_MATMUL_B_PANELS;
+	} else if (constant_matrix && attr.trans_b) {
 		b = c.weight((bv.source.empty() ? c.n.in[1] : bv.source) + ".T", transpose2d(bv.data));
 		attr.trans_b = 0;
 	} else {
@@ -135,7 +133,9 @@ void lower_linear(LowerCtx &c)
 		a = a.reshaped({1, a.shape[0]});
 	if (b.shape.size() == 1)
 		b = b.reshaped({b.shape[0], 1});
-	Shape ys = kernel_out_shape(a.shape, b.shape, attr.trans_a, attr.trans_b);
+	Shape ys = attr.b_layout == KINFER_MATMUL_B_PANELS ?
+			   kernel_out_shape(a.shape, kn, attr.trans_a, false) :
+			   kernel_out_shape(a.shape, b.shape, attr.trans_a, attr.trans_b);
 	y = y.reshaped(ys);
 
 	std::vector<LRef> in{a, b};
