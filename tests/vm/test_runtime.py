@@ -167,6 +167,38 @@ def test_weights_dump_as_typed_values(tmp_path: Path) -> None:
     kinfer("unload", "typed")
 
 
+def test_a_weight_in_panels_dumps_as_the_model_has_it(tmp_path: Path) -> None:
+    """A MatMul weight stored in the GEMM kernels' panels (docs/performance.md).
+
+    kinfer dump prints the [K, N] matrix; the map (bpftool) holds the panels,
+    float (k, n) at ((n / 16) * K + k) * 16 + n % 16, zero-padded; the run
+    still computes x . W.
+    """
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((3, 20)).astype(np.float32)
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    path = save_model(
+        tmp_path, "paneled", [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 20])],
+        [numpy_helper.from_array(w, "W")])
+    kinfer("load", str(path), "--name", "paneled")
+    got = json.loads(kinfer("dump", "paneled", "W", "--json").stdout)
+    assert got["shape"] == [3, 20]
+    assert np.array_equal(np.array(got["values"], np.float32), w.reshape(-1))
+    raw = json.loads(run("bpftool", "-j", "map", "dump", "pinned",
+                         str(BPFFS / "paneled" / "weights" / "W")).stdout)[0]["value"]
+    panels = np.frombuffer(bytes(int(b, 16) for b in raw), np.float32).reshape(2, 3, 16)
+    for n in range(20):
+        assert np.array_equal(panels[n // 16, :, n % 16], w[:, n])
+    assert not panels[1, :, 4:].any()
+    np.save(tmp_path / "x.npy", x)
+    kinfer("run", "paneled", "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"))
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), x.astype(np.float64) @ w, rtol=1e-5,
+                               atol=1e-6)
+    kinfer("unload", "paneled")
+
+
 def test_a_gather_index_out_of_range_is_a_counted_error(tmp_path: Path) -> None:
     """A runtime index past the table: the run fails, nothing is read out of bounds."""
     table = np.arange(12, dtype=np.float32).reshape(4, 3)
