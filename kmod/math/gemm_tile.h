@@ -72,14 +72,17 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
 #pragma GCC unroll 4
 		for (v = 0; v < nv; v++)
 			bl[v] = vload(b + b_col(v * KINFER_VEC, bps) + l * ldb);
+		/*
+		 * a's element goes straight from memory into every lane (a
+		 * vector times a scalar): a broadcast load, on a load port,
+		 * where "zero + a" cost an add and a shuffle that competes
+		 * with the multiply-adds for their port.
+		 */
 #pragma GCC unroll 16
-		for (r = 0; r < rows; r++) {
-			kinfer_vf x = zero + a[r * lda + l];
-
+		for (r = 0; r < rows; r++)
 #pragma GCC unroll 4
 			for (v = 0; v < nv; v++)
-				sum[r][v] += x * bl[v];
-		}
+				sum[r][v] += bl[v] * a[r * lda + l];
 	}
 #pragma GCC unroll 16
 	for (r = 0; r < rows; r++)
