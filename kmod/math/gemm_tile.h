@@ -20,6 +20,9 @@
 #error "KINFER_MR must be 4..8"
 #endif
 
+/* A one-row tile's vectors: twice as many chains to hide FMA latency. */
+#define KINFER_WIDE	(2 * KINFER_NV)
+
 /* One vector register of floats. */
 #define kinfer_vf float __attribute__((vector_size(KINFER_VEC * sizeof(float))))
 
@@ -56,20 +59,20 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
 				 const int rows, const int nv)
 {
 	const kinfer_vf zero = { 0 };
-	kinfer_vf sum[KINFER_MR][KINFER_NV];
+	kinfer_vf sum[KINFER_MR][KINFER_WIDE];
 	size_t l;
 	int r, v;
 
 #pragma GCC unroll 16
 	for (r = 0; r < rows; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 16
 		for (v = 0; v < nv; v++)
 			sum[r][v] = acc ? vload(y + r * ldy + v * KINFER_VEC) :
 					  zero;
 	for (l = 0; l < k; l++) {
-		kinfer_vf bl[KINFER_NV];
+		kinfer_vf bl[KINFER_WIDE];
 
-#pragma GCC unroll 4
+#pragma GCC unroll 16
 		for (v = 0; v < nv; v++)
 			bl[v] = vload(b + b_col(v * KINFER_VEC, bps) + l * ldb);
 		/*
@@ -80,13 +83,13 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
 		 */
 #pragma GCC unroll 16
 		for (r = 0; r < rows; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 16
 			for (v = 0; v < nv; v++)
 				sum[r][v] += bl[v] * a[r * lda + l];
 	}
 #pragma GCC unroll 16
 	for (r = 0; r < rows; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 16
 		for (v = 0; v < nv; v++)
 			vstore(y + r * ldy + v * KINFER_VEC, sum[r][v]);
 }
@@ -148,6 +151,12 @@ void KINFER_GEMM(float *y, size_t ldy, const float *a, size_t lda,
 {
 	size_t vec_end = n - n % KINFER_GEMM_ALIGN;
 	size_t i, j = 0;
+
+	if (m == 1)	/* a vector times a matrix: wide one-row tiles */
+		for (; j + KINFER_WIDE * KINFER_VEC <= vec_end;
+		     j += KINFER_WIDE * KINFER_VEC)
+			tile(y + j, ldy, a, lda, b + b_col(j, bps), ldb, bps,
+			     k, acc, 1, KINFER_WIDE);
 
 	for (; j + KINFER_NV * KINFER_VEC <= vec_end;
 	     j += KINFER_NV * KINFER_VEC)

@@ -69,6 +69,29 @@ static void batch_offsets(const struct kinfer_matmul_plan *mm, uint64_t batch,
 	*ob = p.off[1] * mm->k * mm->n;
 }
 
+/* Four floats in one SSE register (GCC vectors). */
+#define MM_V4F	float __attribute__((vector_size(16)))
+
+/*
+ * y[j] += beta * c[j], four at a time: the bias of every row of a layer.
+ * Each element is still one product and one sum, rounded separately.
+ */
+static void add_scaled(float *y, const float *c, float beta, uint64_t n)
+{
+	uint64_t j;
+
+	for (j = 0; j + 4 <= n; j += 4) {
+		MM_V4F vy, vc;
+
+		memcpy(&vy, y + j, sizeof(vy));
+		memcpy(&vc, c + j, sizeof(vc));
+		vy += beta * vc;
+		memcpy(y + j, &vy, sizeof(vy));
+	}
+	for (; j < n; j++)
+		y[j] += beta * c[j];
+}
+
 /* y[0..nb) = alpha * y + beta * C[row, j0..], then the activation. */
 static void finish_block(const struct kinfer_exec *ex, float *y, uint64_t yo,
 			 uint64_t nb)
@@ -86,8 +109,11 @@ static void finish_block(const struct kinfer_exec *ex, float *y, uint64_t yo,
 		uint64_t step = mm->c.stride[0][mm->c.rank - 1];
 
 		kinfer_bcast_seek(&mm->c, yo, &p);
-		for (j = 0; j < nb; j++)
-			y[j] += a->beta.f * c[p.off[0] + j * step];
+		if (step == 1)
+			add_scaled(y, c + p.off[0], a->beta.f, nb);
+		else
+			for (j = 0; j < nb; j++)
+				y[j] += a->beta.f * c[p.off[0] + j * step];
 	}
 	if (a->act) {
 		kinfer_row_fn act = kinfer_unary_row(a->act);

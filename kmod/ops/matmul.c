@@ -86,6 +86,18 @@ static void tile_shape(struct kinfer_matmul_plan *mm)
 		cols = kinfer_max_u64(1, KINFER_FPU_CHUNK / mm->k);
 	} else {
 		mm->rows = kinfer_min_u64(KINFER_MM_ROWS, mm->m);
+		/*
+		 * One row block shares no chunk of B: take as many whole
+		 * column blocks as a section allows with all of K, so a
+		 * small layer is one unit, not one per 64 columns.
+		 */
+		if (mm->m <= KINFER_MM_ROWS) {
+			uint64_t fit = KINFER_FPU_CHUNK / (mm->rows * mm->k);
+
+			fit -= fit % KINFER_MM_COLS;
+			cols = kinfer_min_u64(mm->n,
+					      kinfer_max_u64(KINFER_MM_COLS, fit));
+		}
 		mm->k_block = kinfer_min_u64(mm->k, KINFER_FPU_CHUNK /
 					     (mm->rows * cols));
 	}

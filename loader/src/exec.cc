@@ -41,6 +41,7 @@ struct Runner {
 	const Plan &p;
 	std::vector<uint64_t> arena, io;	// uint64_t: 8-byte aligned
 	std::vector<std::vector<uint8_t>> packed;	// per weight map, if packed
+	std::vector<kinfer_buffers> bufs;		// per node: what it binds
 	uint64_t node_copy[KINFER_MAX_NODE_BYTES / sizeof(uint64_t)];
 
 	Runner(const Lowered &l, const Plan &p)
@@ -50,6 +51,10 @@ struct Runner {
 		for (size_t m = 0; m < p.wmaps.size(); m++)
 			if (p.wmaps[m].packed)
 				packed[m] = weight_map_value(l, p, m);
+		// The buffers stay put, so each node's bindings are worked out
+		// once, not per run (the module's come from the program).
+		for (const LOp &op : l.ops)
+			bufs.push_back(buffers(op));
 	}
 
 	std::string where(size_t i) const
@@ -99,10 +104,9 @@ struct Runner {
 			if (err)
 				throw std::logic_error(where(i) + ": internal error: malformed node");
 			auto start = std::chrono::steady_clock::now();
-			kinfer_buffers bufs = buffers(l.ops[i]);
 			kinfer_exec ex;
 			err = kinfer_node_prepare(&ex, reinterpret_cast<const kinfer_node *>(node_copy),
-						  &bufs);
+						  &bufs[i]);
 			if (err == -E2BIG)
 				throw ModelError(where(i) + ": " + core_error_text(err));
 			if (err)
