@@ -13,7 +13,7 @@ struct div_walk {
 	int *err;
 };
 
-KINFER_BINARY_ROW(div_f32, float, a / b)
+KINFER_BINARY_ROW_F32(div_f32, a / b)
 
 #define KINFER_DIV_INT_ROW(fn, type, utype)				\
 static void fn(const void *ctx, uint64_t o, const uint64_t *off,	\

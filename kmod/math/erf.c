@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Erf: see erf.h for the method and its accuracy. */
+/* Erf: the running variant's vmath.h kernel (method and accuracy there). */
 #include "ops/exec.h"
 #include "kinfer_math.h"
-#include "erf.h"
+#include "math/isa.h"
 
 float kinfer_erff(float x)
 {
-	return (float)kinfer_erf_d(x);
+	float y;
+
+	kinfer_isa_ops()->erf(&y, &x, 1);
+	return y;
 }
 
 void kinfer_math_erf(float *out, const float *in, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (float)kinfer_erf_d(in[i]);
+	kinfer_isa_ops()->erf(out, in, n);
 }
 
 KINFER_UNARY_OP0(erf)

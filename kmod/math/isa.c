@@ -8,14 +8,26 @@ static const struct kinfer_isa_ops kinfer_isa_ops_table[KINFER_ISA_COUNT] = {
 	[KINFER_ISA_GENERIC] = {
 		.name = "generic",
 		.gemm = kinfer_gemm_generic,
+		.erf = kinfer_vm_erf_generic,
+		.gelu = kinfer_vm_gelu_generic,
+		.softmax = kinfer_vm_softmax_generic,
+		.layer_norm = kinfer_vm_layer_norm_generic,
 	},
 	[KINFER_ISA_AVX2] = {
 		.name = "avx2",
 		.gemm = kinfer_gemm_avx2,
+		.erf = kinfer_vm_erf_avx2,
+		.gelu = kinfer_vm_gelu_avx2,
+		.softmax = kinfer_vm_softmax_avx2,
+		.layer_norm = kinfer_vm_layer_norm_avx2,
 	},
 	[KINFER_ISA_AVX512] = {
 		.name = "avx512",
 		.gemm = kinfer_gemm_avx512,
+		.erf = kinfer_vm_erf_avx512,
+		.gelu = kinfer_vm_gelu_avx512,
+		.softmax = kinfer_vm_softmax_avx512,
+		.layer_norm = kinfer_vm_layer_norm_avx512,
 	},
 };
 

@@ -49,8 +49,22 @@ typedef void (*kinfer_gemm_fn)(float *y, size_t ldy, const float *a,
 			       size_t bps, size_t m, size_t k, size_t n,
 			       bool acc);
 
+/* out[i] = f(in[i]) for i < n; the row kernels of vmath.h. */
+typedef void (*kinfer_vmap_fn)(float *out, const float *in, size_t n);
+/* Softmax of one row of n elements, stride apart. */
+typedef void (*kinfer_vsoftmax_fn)(float *out, const float *in, size_t n,
+				   size_t stride);
+/* LayerNormalization of one contiguous row; @bias may be NULL. */
+typedef void (*kinfer_vnorm_fn)(float *y, const float *x, size_t n,
+				const float *scale, const float *bias,
+				double eps, double *mean, double *inv);
+
 struct kinfer_isa_ops {
 	const char *name;
+	kinfer_vmap_fn erf;		/* erf(x), within 2 ulp */
+	kinfer_vmap_fn gelu;		/* x * Phi(x), within 6 ulp */
+	kinfer_vsoftmax_fn softmax;	/* one row of n, stride apart */
+	kinfer_vnorm_fn layer_norm;
 	kinfer_gemm_fn gemm;
 };
 
@@ -63,6 +77,18 @@ void kinfer_gemm_avx2(float *y, size_t ldy, const float *a, size_t lda,
 void kinfer_gemm_avx512(float *y, size_t ldy, const float *a, size_t lda,
 			const float *b, size_t ldb, size_t bps,
 			size_t m, size_t k, size_t n, bool acc);
+
+#define KINFER_VM_DECL(isa)						\
+void kinfer_vm_erf_##isa(float *out, const float *in, size_t n);	\
+void kinfer_vm_gelu_##isa(float *out, const float *in, size_t n);	\
+void kinfer_vm_softmax_##isa(float *out, const float *in, size_t n,	\
+			     size_t stride);				\
+void kinfer_vm_layer_norm_##isa(float *y, const float *x, size_t n,	\
+				const float *scale, const float *bias,	\
+				double eps, double *mean, double *inv)
+KINFER_VM_DECL(generic);
+KINFER_VM_DECL(avx2);
+KINFER_VM_DECL(avx512);
 
 /*
  * The best variant this CPU allows: in the kernel, also only those whose

@@ -14,6 +14,7 @@
 #include "ops/exec.h"
 #include "kinfer_math.h"
 #include "reduce_eval.h"
+#include "math/isa.h"
 
 /* sum (x - mean)^2 in double. */
 double kinfer_math_sum_sqdev(const float *x, size_t n, size_t stride,
@@ -72,6 +73,31 @@ void kinfer_norm_group(const struct kinfer_exec *ex, uint64_t u, double mean,
 				     g.stride[2]);
 }
 
+/*
+ * A group that is one contiguous row, its scale and bias contiguous along
+ * it too (the usual normalisation over the last axis): the running
+ * variant's vector kernel, same sums in double.  False for other groups.
+ */
+static bool layer_norm_row(const struct kinfer_exec *ex,
+			   const struct kinfer_group *g, double *mean,
+			   double *inv)
+{
+	const struct kinfer_attr_norm *a = ex->attr;
+	const float *x = (const float *)ex->t[0].data;
+	const float *scale = ex->n_in > 1 ? (const float *)ex->t[1].data : NULL;
+	const float *bias = ex->n_in > 2 ? (const float *)ex->t[2].data : NULL;
+	float *y = (float *)ex->t[ex->n_in].data;
+
+	if (!scale || g->rows != 1 || g->stride[0] != 1 || g->stride[1] != 1 ||
+	    (bias && g->stride[2] != 1))
+		return false;
+	kinfer_isa_ops()->layer_norm(y + g->off[0], x + g->off[0], g->n,
+				     scale + g->off[1],
+				     bias ? bias + g->off[2] : NULL,
+				     (double)a->epsilon.f, mean, inv);
+	return true;
+}
+
 int kinfer_eval_layer_norm(const struct kinfer_exec *ex, uint64_t begin,
 			   uint64_t end)
 {
@@ -86,7 +112,10 @@ int kinfer_eval_layer_norm(const struct kinfer_exec *ex, uint64_t begin,
 	for (u = begin; u < end; u++) {
 		double s = 0.0, v = 0.0, mean, inv;
 
-		for (kinfer_group_first(&g, p, u); g.rows; kinfer_group_next(&g))
+		kinfer_group_first(&g, p, u);
+		if (layer_norm_row(ex, &g, &mean, &inv))
+			goto stats;
+		for (; g.rows; kinfer_group_next(&g))
 			s += kinfer_math_sum(x + g.off[0], g.n, g.stride[0]);
 		mean = s / (double)p->count;
 		for (kinfer_group_first(&g, p, u); g.rows; kinfer_group_next(&g))
@@ -95,6 +124,7 @@ int kinfer_eval_layer_norm(const struct kinfer_exec *ex, uint64_t begin,
 		inv = 1.0 / __builtin_sqrt(v / (double)p->count +
 					   (double)a->epsilon.f);
 		kinfer_norm_group(ex, u, mean, inv);
+stats:
 		if (ex->n_out > 1 && mean_out->data)
 			((float *)mean_out->data)[u] = (float)mean;
 		if (ex->n_out > 2 && inv_out->data)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "binary.h"
 
-KINFER_BINARY_OP(mul, a * b,
-		 (uint32_t)a * (uint32_t)b,
-		 (uint64_t)a * (uint64_t)b)
+KINFER_BINARY_OP_VEC(mul, a * b,
+		     (uint32_t)a * (uint32_t)b,
+		     (uint64_t)a * (uint64_t)b)

@@ -6,23 +6,12 @@
  */
 #include "ops/exec.h"
 #include "kinfer_math.h"
-#include "expf.h"
+#include "math/isa.h"
 
+/* The running variant's vector kernel (vmath.h). */
 void kinfer_math_softmax(float *out, const float *in, size_t n, size_t stride)
 {
-	float max = in[0], sum = 0.0f, inv;
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if (in[i * stride] > max || kinfer_isnan(in[i * stride]))
-			max = kinfer_isnan(max) ? max : in[i * stride];
-	for (i = 0; i < n; i++) {
-		out[i * stride] = kinfer_expf_inline(in[i * stride] - max);
-		sum += out[i * stride];
-	}
-	inv = 1.0f / sum;
-	for (i = 0; i < n; i++)
-		out[i * stride] *= inv;
+	kinfer_isa_ops()->softmax(out, in, n, stride);
 }
 
 /* Unit u is the row at outer index u / inner, inner index u % inner. */

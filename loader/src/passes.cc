@@ -379,6 +379,8 @@ void run_passes(Graph &g)
 {
 	infer_graph(g);
 	remove_dead(g);
+	fuse_gelu(g);
+	fuse_layer_norm(g);
 	fold_batchnorm(g);
 	fuse_matmul_add(g);
 	fuse_activation(g);

@@ -7,6 +7,10 @@
 //			 inputs are all constant are folded (computed now,
 //			 with the kernel's own code), which also evaluates
 //			 shape subgraphs (Shape, Gather, Concat, Range, ...)
+//	fuse_gelu	 x * 0.5 * (1 + erf(x / sqrt 2)), in its usual spellings,
+//			 into Gelu (passes_nlp.cc, as the next one)
+//	fuse_layer_norm	 the mean/variance/normalise/scale/shift chain into
+//			 LayerNormalization
 //	fold_batchnorm	 BatchNormalization after Conv/ConvTranspose/Gemm/MatMul
 //			 with constant weights into those weights and a bias
 //	fuse_matmul_add	 MatMul + Add of a constant bias into one Gemm
@@ -20,6 +24,8 @@
 namespace kinfer {
 
 void infer_graph(Graph &g);
+void fuse_gelu(Graph &g);
+void fuse_layer_norm(Graph &g);
 void fold_batchnorm(Graph &g);
 void fuse_matmul_add(Graph &g);
 void fuse_activation(Graph &g);

@@ -124,9 +124,10 @@ TEST_CASE("log, erf, gelu, softplus, mish against libm in ulps", "[elt]")
 	CHECK(worst_ulps(logs, kinfer_logf, [](double x) { return std::log(x); }, at) <= 1);
 
 	std::vector<float> xs = points(-12.0f, 12.0f, 20000, true);
-	CHECK(worst_ulps(xs, kinfer_erff, [](double x) { return std::erf(x); }, at) <= 1);
+	// erf and gelu are float vector kernels (vmath.h): 2 and 6 ulp.
+	CHECK(worst_ulps(xs, kinfer_erff, [](double x) { return std::erf(x); }, at) <= 2);
 	INFO("gelu worst at " << at);
-	CHECK(worst_ulps(points(-20.0f, 20.0f, 20000, true), kinfer_geluf, gelu_ref, at) <= 1);
+	CHECK(worst_ulps(points(-20.0f, 20.0f, 20000, true), kinfer_geluf, gelu_ref, at) <= 6);
 	CHECK(worst_ulps(points(-120.0f, 120.0f, 20000, true), kinfer_softplusf, softplus_ref, at) <= 1);
 	auto mish_ref = [](double x) { return x * std::tanh(softplus_ref(x)); };
 	CHECK(worst_ulps(points(-100.0f, 100.0f, 20000, true), kinfer_mishf, mish_ref, at) <= 1);
@@ -152,7 +153,7 @@ TEST_CASE("special values of the transcendental ops", "[elt]")
 	CHECK(kinfer_geluf(-kInf) == 0.0f);
 	CHECK(std::isnan(kinfer_geluf(kNaN)));
 	// gelu(-10) = -5 * erfc(7.07...) = -7.6e-23: kept, not flushed to 0.
-	CHECK(ulps(kinfer_geluf(-10.0f), (float)gelu_ref(-10.0)) <= 1);
+	CHECK(ulps(kinfer_geluf(-10.0f), (float)gelu_ref(-10.0)) <= 6);
 	CHECK(kinfer_gelu_tanhf(-kInf) == 0.0f);
 	CHECK(kinfer_softplusf(kInf) == kInf);
 	CHECK(kinfer_softplusf(-kInf) == 0.0f);
