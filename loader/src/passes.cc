@@ -5,6 +5,7 @@
 #include "error.h"
 #include "onnx_ops.h"
 #include "ops.h"
+#include "pass_util.h"
 
 #include <cmath>
 #include <map>
@@ -12,7 +13,8 @@
 
 namespace kinfer {
 
-namespace {
+// The helpers passes_layout.cc shares (pass_util.h).
+namespace pass {
 
 // Readers of each value: live nodes, plus one per graph output (or state's
 // next value) naming it.
@@ -118,7 +120,9 @@ void absorb(Node &n, Node &next)
 	next.dead = true;
 }
 
-} // namespace
+} // namespace pass
+
+using namespace pass;
 
 void fuse_matmul_add(Graph &g)
 {
@@ -175,7 +179,7 @@ void fuse_activation(Graph &g)
 	}
 }
 
-namespace {
+namespace pass {
 
 // A constant float32 value of shape `s`.
 bool const_f32(const Graph &g, const std::string &name, const Shape &s)
@@ -242,7 +246,7 @@ BnAffine bn_affine(const Graph &g, const Node &bn, int64_t ch)
 // Conv (W [M, C/g, k...]) or ConvTranspose (W [C, M/g, k...]) with
 // constant weights: scale output channel m's weights by f[m]; the bias
 // (b or 0) becomes b * f + o.
-bool fold_into_conv(Graph &g, Node &conv, Node &bn)
+bool fold_affine_into_conv(Graph &g, Node &conv, const std::vector<double> &f, const std::vector<double> &o)
 {
 	if (conv.in.size() < 2 || !g.value(conv.in[1]).constant || g.value(conv.in[1]).dtype != DType::f32)
 		return false;
@@ -252,9 +256,9 @@ bool fold_into_conv(Graph &g, Node &conv, Node &bn)
 	bool has_b = conv.in.size() > 2 && !conv.in[2].empty();
 	if (has_b && !const_f32(g, conv.in[2], {m}))
 		return false;
-	BnAffine a = bn_affine(g, bn, m);
-	if (a.f.empty())
+	if ((int64_t)f.size() != m || (int64_t)o.size() != m)
 		return false;
+	BnAffine a{f, o};
 	HostTensor nw = w.data;
 	float *pw = nw.as<float>();
 	bool transpose = conv.op == "ConvTranspose";
@@ -278,6 +282,16 @@ bool fold_into_conv(Graph &g, Node &conv, Node &bn)
 	conv.in.resize(3);
 	conv.in[2] = add_const(g, base + ".bn_bias", HostTensor::from_floats({m}, nb));
 	return true;
+}
+
+} // namespace pass
+
+namespace {
+
+bool fold_into_conv(Graph &g, Node &conv, Node &bn)
+{
+	BnAffine a = bn_affine(g, bn, g.value(conv.out[0]).shape[1]);
+	return !a.f.empty() && fold_affine_into_conv(g, conv, a.f, a.o);
 }
 
 // Gemm (B constant, C absent or constant) or MatMul of 2-D operands (B
@@ -381,9 +395,12 @@ void run_passes(Graph &g)
 	remove_dead(g);
 	fuse_gelu(g);
 	fuse_layer_norm(g);
+	sink_transposes(g);
 	fold_batchnorm(g);
+	fold_conv_affine(g);
 	fuse_matmul_add(g);
 	fuse_activation(g);
+	fuse_clip(g);
 	remove_dead(g);
 }
 

@@ -11,11 +11,18 @@
 //			 into Gelu (passes_nlp.cc, as the next one)
 //	fuse_layer_norm	 the mean/variance/normalise/scale/shift chain into
 //			 LayerNormalization
+//	sink_transposes	 a Transpose below the elementwise nodes after it, until
+//			 its inverse cancels it or a reduction absorbs it
+//			 (passes_layout.cc, as the next two)
 //	fold_batchnorm	 BatchNormalization after Conv/ConvTranspose/Gemm/MatMul
 //			 with constant weights into those weights and a bias
+//	fold_conv_affine Add/Sub/Mul/Div of a per-channel constant after a Conv or
+//			 ConvTranspose into its weights and bias
 //	fuse_matmul_add	 MatMul + Add of a constant bias into one Gemm
 //	fuse_activation	 Relu/Sigmoid/Tanh/... after Gemm/MatMul/Conv/ConvTranspose
 //			 into it
+//	fuse_clip	 Min(c >= 0) after a fused Relu, or a Clip of constant
+//			 bounds, into the same nodes as a CLIP activation
 //	remove_dead	 nodes no graph output depends on
 #pragma once
 
@@ -26,9 +33,12 @@ namespace kinfer {
 void infer_graph(Graph &g);
 void fuse_gelu(Graph &g);
 void fuse_layer_norm(Graph &g);
+void sink_transposes(Graph &g);
 void fold_batchnorm(Graph &g);
+void fold_conv_affine(Graph &g);
 void fuse_matmul_add(Graph &g);
 void fuse_activation(Graph &g);
+void fuse_clip(Graph &g);
 void remove_dead(Graph &g);
 
 // All of the above, in order.
