@@ -1,22 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CONV: direct convolution, no im2col buffer.  A unit is a run of output
- * columns of one output row (n, od, oh) of up to KINFER_CONV_MB output
- * channels of one group.  Every output element is its bias plus the
- * products over (input channel, kd, kh, kw) in that order, taps outside
- * X skipped, whichever path below computes it: the result does not depend
- * on how the units are split.
+ * CONV, by the path kmod/ops/conv.c planned (enum kinfer_conv_path).  The
+ * order in which each output's sum is taken is fixed by the path and the
+ * instruction-set variant (math/isa.h), never by how the units are split
+ * into sections:
  *
- * Columns go in tiles of 8, for 4 output channels at a time (then one at
- * a time), held in SSE registers: each input vector loaded serves 4
- * channels, each weight 8 columns.  A tile whose windows all lie inside X
- * loads its inputs directly (contiguous for stride 1).  A tile at the
- * border or at the end of the run gathers its lanes from precomputed
- * offsets and masks out the taps in the padding and the lanes past the
- * run.  Kernel rows wider than KW_MAX take kinfer_math_conv_row(), one
- * channel and one kernel row at a time.
+ * GEMM (1x1, stride 1, no padding): Y[m, p] = W[m, c] . X[c, p] per image
+ * and group by the variant's GEMM kernel, over the input channels in
+ * increasing order, then plus the bias, then the activation.  With 16 or
+ * more positions every output is one chain of multiply-adds (the GEMM
+ * vector columns: the last tile of a plane is moved back to end at its
+ * last position, so no position falls in the GEMM's scalar columns; the
+ * outputs the moved tile shares with the one before are computed again,
+ * to the same bits), continued from chunk to chunk of k_block channels.
+ * With fewer positions, each chunk's products go into isa.h's 8 chains and
+ * tree, added to the chunks before (one chunk unless a channel's K exceeds
+ * a section).
+ *
+ * DEPTHWISE, and DIRECT with no kernel depth, dilation 1 and stride 1
+ * or 2 along the row: the variant's kinfer_convrow_fn, from the bias, one
+ * chain of the products of the taps inside X in (input channel, kernel
+ * row, kernel column) order, then Relu or Clip as the row kernel's clamp
+ * (any other activation after it).  Multiply-adds are separately rounded
+ * in the generic variant, fused in the AVX2 and AVX-512 ones; the vector
+ * lanes, 4-wide lanes and scalar border columns of a variant take the
+ * same steps.  A DEPTHWISE unit's rows whose kernels lie wholly inside X
+ * go to the row kernel in one call.
+ *
+ * DIRECT otherwise: the bias, then the products over (input channel, kd,
+ * kh, kw) in that order, taps outside X skipped, one chain, in SSE2 code
+ * (no FMA, in every variant), then the activation.  A DIRECT unit is a
+ * run of output columns of one output row (n, od, oh) of up to
+ * KINFER_CONV_MB output channels of one group.
+ *
+ * The rest of this comment is about the SSE2 DIRECT code.  Columns go in
+ * tiles of 8, for 4 output channels at a time (then one at a time), held
+ * in SSE registers: each input vector loaded serves 4 channels, each
+ * weight 8 columns.  A tile whose windows all lie inside X loads its inputs
+ * directly (contiguous for stride 1).  A tile at the border or at the end
+ * of the run gathers its lanes from precomputed offsets and masks out the
+ * taps in the padding and the lanes past the run.  Kernel rows wider than
+ * KW_MAX take kinfer_math_conv_row(), one channel and one kernel row at a
+ * time.
  */
 #include "kinfer_math.h"
+#include "math/isa.h"
 #include "window.h"
 
 #define TILE	8	/* output columns of a register tile */
@@ -406,6 +434,246 @@ static void conv_unit(float *y, int64_t ys, struct conv_rows *r,
 	r->w = w0;
 }
 
+/* The inputs, output and activation every path reads. */
+struct conv_args {
+	const struct kinfer_window_plan *p;
+	const float *x, *w, *b;
+	float *y;
+	uint32_t act_op;		/* 0 or a unary-class op */
+	kinfer_row_fn act;
+	const struct kinfer_attr_alpha_beta *act_attr;
+};
+
+/*
+ * y[0..n) = act(y + bias) (without @add: act(y)).  Relu and Clip, the
+ * activations of most CNNs, in SSE registers here: the same selections as
+ * kinfer_math_relu() and kinfer_math_clip(), so the same bits, without a
+ * branch per element.  Any other activation by its row function.
+ */
+static void finish_row(const struct conv_args *c, float *y, int64_t n,
+		       bool add, float bias)
+{
+	const uint32_t op = c->act_op;
+	const float lo = op == KINFER_OP_CLIP ? c->act_attr->alpha.f : 0.0f;
+	const float hi = c->act_attr->beta.f;
+	const V4F vlo = { lo, lo, lo, lo }, vhi = { hi, hi, hi, hi };
+	const V4F vb = { bias, bias, bias, bias };
+	int64_t j = 0;
+
+	if (op == KINFER_OP_RELU || op == KINFER_OP_CLIP) {
+		for (; j + 4 <= n; j += 4) {
+			V4F v = v4_load(y + j, 1);
+
+			if (add)
+				v += vb;
+			v = v4_blend(v < vlo, vlo, v);
+			if (op == KINFER_OP_CLIP)
+				v = v4_blend(v > vhi, vhi, v);
+			v4_store(y + j, v);
+		}
+		for (; j < n; j++) {
+			float v = add ? y[j] + bias : y[j];
+
+			v = v < lo ? lo : v;
+			if (op == KINFER_OP_CLIP)
+				v = v > hi ? hi : v;
+			y[j] = v;
+		}
+		return;
+	}
+	if (add)
+		for (; j < n; j++)
+			y[j] += bias;
+	if (c->act)
+		c->act(y, y, (size_t)n, c->act_attr);
+}
+
+/* Rows [0, nr) of a finished GEMM tile, ys apart: bias, activation. */
+static void gemm_finish(const struct conv_args *c, float *y, int64_t ys,
+			int64_t ch, int64_t nr, int64_t nb)
+{
+	int64_t q;
+
+	for (q = 0; q < nr; q++, y += ys)
+		finish_row(c, y, nb, c->b, c->b ? c->b[ch + q] : 0.0f);
+}
+
+/*
+ * Unit u: rows [r0, r0 + nr) of group g's channels by positions [j0, j0 +
+ * nb) of image n, over input channels [l0, l0 + nk) of the group.  Units
+ * count the channel blocks fastest, then chunks, tiles, groups, images.
+ */
+static void eval_gemm(const struct conv_args *c, uint64_t begin,
+		      uint64_t end)
+{
+	const struct kinfer_window_plan *p = c->p;
+	const struct kinfer_isa_ops *isa = kinfer_isa_ops();
+	const int64_t hw = p->out[2], groups = p->m / p->mg;
+	uint64_t u;
+
+	for (u = begin; u < end; u++) {
+		uint64_t v = u;
+		int64_t rb, kb, tb, g, n, r0, nr, l0, nk, j0, nb, ch;
+
+		rb = (int64_t)(v % (uint64_t)p->mb_per_group);
+		v /= (uint64_t)p->mb_per_group;
+		kb = (int64_t)(v % (uint64_t)p->k_blocks);
+		v /= (uint64_t)p->k_blocks;
+		tb = (int64_t)(v % (uint64_t)p->ow_blocks);
+		v /= (uint64_t)p->ow_blocks;
+		g = (int64_t)(v % (uint64_t)groups);
+		n = (int64_t)(v / (uint64_t)groups);
+		r0 = rb * p->mb;
+		nr = p->mg - r0 < p->mb ? p->mg - r0 : p->mb;
+		l0 = kb * p->k_block;
+		nk = p->cg - l0 < p->k_block ? p->cg - l0 : p->k_block;
+		j0 = tb * p->ow_block;
+		nb = hw - j0 < p->ow_block ? hw - j0 : p->ow_block;
+		if (hw >= KINFER_GEMM_ALIGN && nb % KINFER_GEMM_ALIGN) {
+			/* the plan's ow_block: a multiple of 16, <= hw */
+			nb += KINFER_GEMM_ALIGN - nb % KINFER_GEMM_ALIGN;
+			j0 = hw - nb;
+		}
+		ch = g * p->mg + r0;
+		isa->gemm(c->y + (n * p->m + ch) * hw + j0, hw,
+			  c->w + ch * p->cg + l0, p->cg,
+			  c->x + (n * p->c + g * p->cg + l0) * hw + j0, hw,
+			  KINFER_GEMM_ALIGN, nr, nk, nb, kb > 0);
+		if (kb + 1 == p->k_blocks)
+			gemm_finish(c, c->y + (n * p->m + ch) * hw + j0, hw,
+				    ch, nr, nb);
+	}
+}
+
+/* What kinfer_convrow_fn computes: rows of taps, stride 1 or 2. */
+static bool row_kernel_fits(const struct kinfer_window_plan *p)
+{
+	return p->k[0] == 1 && p->d[2] == 1 && p->s[2] <= 2;
+}
+
+/*
+ * Columns [j0, j1) of output rows (n, od, oh .. oh + nrows - 1) of
+ * channels [ch, ch + nch) of one group, by the variant's row kernel,
+ * KINFER_CONVROW_MAXQ channels at a time; then the activation.  The rows
+ * take the same kernel rows (see full_rows()).
+ */
+static void conv_rows(const struct conv_args *c,
+		      const struct kinfer_isa_ops *isa, int64_t n, int64_t ch,
+		      int64_t nch, int64_t od, int64_t oh, int64_t nrows,
+		      int64_t j0, int64_t j1)
+{
+	const struct kinfer_window_plan *p = c->p;
+	const int64_t plane = p->in[0] * p->in[1] * p->in[2];
+	const int64_t ys = p->out[0] * p->out[1] * p->out[2];
+	int64_t id = od * p->s[0] - p->pb[0], sh = oh * p->s[1] - p->pb[1];
+	int64_t kh0 = 0, kh1 = 0, q, i;
+	struct kinfer_convrow r;
+	float *y;
+
+	if (id >= 0 && id < p->in[0])
+		kinfer_window_range(sh, p->d[1], p->k[1], 0, p->in[1], &kh0,
+				    &kh1);
+	r.x = c->x + (n * p->c + ch / p->mg * p->cg) * plane;
+	if (kh1 > kh0)
+		r.x += (id * p->in[1] + sh + kh0 * p->d[1]) * p->in[2];
+	r.xc = plane;
+	r.xs = p->d[1] * p->in[2];
+	r.xlen = p->in[2];
+	r.wq = p->cg * p->taps;
+	r.wc = p->taps;
+	r.ys = ys;
+	r.nc = p->cg;
+	r.nr = kh1 - kh0;
+	r.kw = p->k[2];
+	r.s = p->s[2];
+	r.pad = p->pb[2];
+	r.nrows = nrows;
+	r.xstep = p->s[1] * p->in[2];
+	r.ystep = p->out[2];
+	r.lo = -kinfer_inff();
+	r.hi = kinfer_inff();
+	if (c->act_op == KINFER_OP_RELU || c->act_op == KINFER_OP_CLIP) {
+		r.lo = c->act_op == KINFER_OP_CLIP ? c->act_attr->alpha.f : 0.0f;
+		r.hi = c->act_op == KINFER_OP_CLIP ? c->act_attr->beta.f : r.hi;
+	}
+	y = c->y + (((n * p->m + ch) * p->out[0] + od) * p->out[1] + oh) *
+		   p->out[2];
+	for (q = 0; q < nch; q += KINFER_CONVROW_MAXQ) {
+		r.nq = nch - q < KINFER_CONVROW_MAXQ ? nch - q :
+						       KINFER_CONVROW_MAXQ;
+		r.w = c->w + (ch + q) * r.wq + kh0 * p->k[2];
+		r.bias = c->b ? c->b + ch + q : NULL;
+		r.y = y + q * ys;
+		isa->convrow(&r, j0, j1);
+	}
+	/* Relu and Clip were the clamp */
+	if (!c->act || r.hi != kinfer_inff() || r.lo != -kinfer_inff())
+		return;
+	for (q = 0; q < nch; q++)
+		for (i = 0; i < nrows; i++)
+			finish_row(c, y + q * ys + i * p->out[2] + j0, j1 - j0,
+				   false, 0.0f);
+}
+
+/*
+ * Output rows from oh on (before oh1) that take the same kernel rows as
+ * oh in one call: those whose whole kernel lies inside X, else just oh.
+ */
+static int64_t full_rows(const struct kinfer_window_plan *p, int64_t oh,
+			 int64_t oh1)
+{
+	int64_t first = (p->pb[1] + p->s[1] - 1) / p->s[1];
+	int64_t last = p->in[1] - 1 + p->pb[1] - (p->k[1] - 1) * p->d[1];
+
+	if (last < 0 || oh < first || oh > last / p->s[1])
+		return 1;
+	last = last / p->s[1] + 1;
+	return (last < oh1 ? last : oh1) - oh;
+}
+
+/*
+ * Unit u: output rows [oh, oh + oh_block) of channel ch at depth od of
+ * image n.  Counted by row block fastest, then depth, channel, image.
+ */
+static void eval_depthwise(const struct conv_args *c, uint64_t begin,
+			   uint64_t end)
+{
+	const struct kinfer_window_plan *p = c->p;
+	const struct kinfer_isa_ops *isa = kinfer_isa_ops();
+	uint64_t u;
+
+	for (u = begin; u < end; u++) {
+		uint64_t v = u / (uint64_t)p->oh_blocks;
+		int64_t oh = (int64_t)(u % (uint64_t)p->oh_blocks) * p->oh_block;
+		int64_t od = (int64_t)(v % (uint64_t)p->out[0]);
+		int64_t ch = (int64_t)(v / (uint64_t)p->out[0] % (uint64_t)p->m);
+		int64_t n = (int64_t)(v / (uint64_t)p->out[0] / (uint64_t)p->m);
+		int64_t oh1 = oh + p->oh_block < p->out[1] ? oh + p->oh_block :
+							     p->out[1];
+		int64_t rows;
+
+		for (; oh < oh1; oh += rows) {
+			rows = full_rows(p, oh, oh1);
+			conv_rows(c, isa, n, ch, 1, od, oh, rows, 0, p->out[2]);
+		}
+	}
+}
+
+/* The DIRECT path's units by the variant's row kernel. */
+static void eval_rows(const struct conv_args *c, uint64_t begin,
+		      uint64_t end)
+{
+	const struct kinfer_isa_ops *isa = kinfer_isa_ops();
+	struct kinfer_window_unit u;
+	uint64_t i;
+
+	for (i = begin; i < end; i++) {
+		kinfer_window_unit(c->p, i, &u);
+		conv_rows(c, isa, u.n, u.ch, u.nch, u.od, u.oh, 1, u.ow0,
+			  u.ow0 + u.nw);
+	}
+}
+
 int kinfer_eval_conv(const struct kinfer_exec *ex, uint64_t begin,
 		     uint64_t end)
 {
@@ -421,7 +689,23 @@ int kinfer_eval_conv(const struct kinfer_exec *ex, uint64_t begin,
 	struct conv_rows r;
 	uint64_t i;
 	int64_t q, j;
+	const struct conv_args c = {
+		.p = p, .x = x, .w = w, .b = b, .y = y,
+		.act_op = a->act, .act = act, .act_attr = &a->act_attr,
+	};
 
+	if (p->path == KINFER_CONV_GEMM) {
+		eval_gemm(&c, begin, end);
+		return 0;
+	}
+	if (p->path == KINFER_CONV_DEPTHWISE) {
+		eval_depthwise(&c, begin, end);
+		return 0;
+	}
+	if (row_kernel_fits(p)) {
+		eval_rows(&c, begin, end);
+		return 0;
+	}
 	r.p = p;
 	r.ldw = p->cg * p->taps;
 	r.plane = p->in[0] * p->in[1] * p->in[2];
@@ -443,8 +727,7 @@ int kinfer_eval_conv(const struct kinfer_exec *ex, uint64_t begin,
 				    &r.kh0, &r.kh1);
 		conv_unit(yr, ys, &r, &u);
 		for (q = 0; act && q < u.nch; q++)
-			act(yr + q * ys + u.ow0, yr + q * ys + u.ow0, u.nw,
-			    &a->act_attr);
+			finish_row(&c, yr + q * ys + u.ow0, u.nw, false, 0.0f);
 	}
 	return 0;
 }

@@ -59,6 +59,39 @@ typedef void (*kinfer_vnorm_fn)(float *y, const float *x, size_t n,
 				const float *scale, const float *bias,
 				double eps, double *mean, double *inv);
 
+/*
+ * Columns of nrows output rows of a convolution (row r's x and y advanced
+ * by r * xstep and r * ystep), for nq <= 4 output channels q (output rows
+ * ys apart):
+ *	y[q * ys + j] = bias[q] + sum over c < nc, i < nr, t < kw with
+ *	0 <= p < xlen of w[q * wq + c * wc + i * kw + t] * x[c * xc + i * xs + p],
+ *	p = j * s - pad + t,
+ * s 1 or 2, bias NULL for none; then v = v < lo ? lo : v and
+ * v = v > hi ? hi : v (Relu and Clip exactly; -inf, inf: no change, NaN
+ * included).  Reads no x outside those rows' [0, xlen).  One chain per
+ * output from its bias, over c, then i, then t, increasing: separately
+ * rounded products and sums in the generic variant, fused multiply-adds
+ * in the others (see convrow_tile.h).
+ */
+#define KINFER_CONVROW_MAXQ	4
+
+struct kinfer_convrow {
+	const float *x;		/* input row under kernel row 0, channel 0 */
+	size_t xc, xs, xlen;	/* channels, kernel rows apart; row length */
+	const float *w;		/* kernel row 0 of channel 0 of output 0 */
+	size_t wq, wc;		/* outputs, input channels apart */
+	const float *bias;
+	float *y;		/* output row of output 0 */
+	size_t ys;
+	size_t nq, nc, nr, kw, s, pad;
+	float lo, hi;		/* the clamp */
+	size_t nrows, xstep, ystep;
+};
+
+/* Columns [j0, j1) of @r's output rows. */
+typedef void (*kinfer_convrow_fn)(const struct kinfer_convrow *r, size_t j0,
+				  size_t j1);
+
 struct kinfer_isa_ops {
 	const char *name;
 	kinfer_vmap_fn erf;		/* erf(x), within 2 ulp */
@@ -66,6 +99,7 @@ struct kinfer_isa_ops {
 	kinfer_vsoftmax_fn softmax;	/* one row of n, stride apart */
 	kinfer_vnorm_fn layer_norm;
 	kinfer_gemm_fn gemm;
+	kinfer_convrow_fn convrow;
 };
 
 void kinfer_gemm_generic(float *y, size_t ldy, const float *a, size_t lda,
@@ -89,6 +123,13 @@ void kinfer_vm_layer_norm_##isa(float *y, const float *x, size_t n,	\
 KINFER_VM_DECL(generic);
 KINFER_VM_DECL(avx2);
 KINFER_VM_DECL(avx512);
+
+void kinfer_convrow_generic(const struct kinfer_convrow *r, size_t j0,
+			    size_t j1);
+void kinfer_convrow_avx2(const struct kinfer_convrow *r, size_t j0,
+			 size_t j1);
+void kinfer_convrow_avx512(const struct kinfer_convrow *r, size_t j0,
+			   size_t j1);
 
 /*
  * The best variant this CPU allows: in the kernel, also only those whose

@@ -8,11 +8,31 @@
  *	B [M]			float32, optional
  *	Y [N, M, out...]	out = (in + pads - eff) / stride + 1
  *
- * A unit is ow_block output columns of one output row (n, m, od, oh):
- * C / group * k0 * k1 * k2 multiply-adds per column, which must fit one
- * section.  Taps that fall into the padding are skipped, never read.
+ * Three eval paths (enum kinfer_conv_path, kmod/math/conv.c):
+ *
+ *	GEMM		a 1x1 kernel, stride 1, no padding: per image and group
+ *			Y[m, p] = W[m, c] . X[c, p] over the flattened
+ *			positions p.  A unit is a tile of up to mb channels by
+ *			ow_block positions over one chunk of k_block input
+ *			channels; a tile's chunks are consecutive units, and
+ *			its channel blocks the innermost (the chunk of X they
+ *			share stays in the cache).
+ *	DEPTHWISE	one input and one output channel per group, no kernel
+ *			depth, dilation 1 and stride 1 or 2 along the row: a
+ *			unit is oh_block output rows of one channel.
+ *	DIRECT		the rest: a unit is ow_block output columns of one
+ *			output row (n, m, od, oh) of up to mb channels, C /
+ *			group * k0 * k1 * k2 multiply-adds per column.
+ *
+ * Every unit fits one section.  Taps that fall into the padding are
+ * skipped, never read.
  */
+#include "math/isa.h"
 #include "ops/window.h"
+
+/* GEMM tiles: channels by positions (4 AVX-512 vectors, 4 * 16). */
+#define KINFER_CONV_GEMM_ROWS	32U
+#define KINFER_CONV_GEMM_COLS	64U
 
 /* Channels, groups and the shapes of W, B and Y's leading axes. */
 static int check_channels(struct kinfer_window_plan *p, uint32_t group,
@@ -43,13 +63,13 @@ static int check_channels(struct kinfer_window_plan *p, uint32_t group,
  * (the same elements in the same order), which eval walks with fewer,
  * longer runs.
  */
-static void flatten_pointwise(struct kinfer_window_plan *p)
+static bool flatten_pointwise(struct kinfer_window_plan *p)
 {
 	int64_t i, len = 1;
 
 	for (i = 0; i < 3; i++) {
 		if (p->k[i] != 1 || p->s[i] != 1 || p->pb[i] || p->pe[i])
-			return;
+			return false;
 		len *= p->in[i];
 	}
 	for (i = 0; i < 2; i++) {
@@ -59,6 +79,79 @@ static void flatten_pointwise(struct kinfer_window_plan *p)
 	p->in[2] = len;
 	p->out[2] = len;
 	p->d[2] = 1;
+	return true;
+}
+
+/*
+ * Tiles of up to KINFER_CONV_GEMM_ROWS channels by ow_block positions, a
+ * multiple of KINFER_GEMM_ALIGN when there are that many (eval moves the
+ * last tile back to end at the last position: every position is then in
+ * a whole vector of the GEMM).  Fewer positions: channels so few that all
+ * of K fits one chunk, unless a single channel's K does not.
+ */
+static int plan_gemm(struct kinfer_exec *ex, struct kinfer_window_plan *p)
+{
+	uint64_t hw = (uint64_t)p->out[2], k = (uint64_t)p->cg;
+	uint64_t cost = kinfer_max_u64(ex->desc->cost, 1), tile, units;
+	uint64_t rows = kinfer_min_u64((uint64_t)p->mg, KINFER_CONV_GEMM_ROWS);
+	uint64_t cols = hw;
+
+	if (hw >= KINFER_GEMM_ALIGN) {
+		cols = kinfer_min_u64(hw, KINFER_CONV_GEMM_COLS);
+		cols -= cols % KINFER_GEMM_ALIGN;
+	} else {
+		/* hw < 16 and cost < 2^16: no overflow */
+		rows = kinfer_min_u64(rows, KINFER_FPU_CHUNK / (hw * cost) / k);
+		rows = kinfer_max_u64(rows, 1);
+	}
+	/* rows * cols * cost <= 32 * 64 * 2^16 < KINFER_FPU_CHUNK * 2^13 */
+	tile = rows * cols * cost;
+	if (tile > KINFER_FPU_CHUNK)
+		return -E2BIG;
+	p->path = KINFER_CONV_GEMM;
+	p->mb = (int64_t)rows;
+	p->mb_per_group = (int64_t)((p->mg + rows - 1) / rows);
+	p->ow_block = (int64_t)cols;
+	p->ow_blocks = (int64_t)((hw + cols - 1) / cols);
+	p->k_block = (int64_t)kinfer_min_u64(k, KINFER_FPU_CHUNK / tile);
+	p->k_blocks = (p->cg + p->k_block - 1) / p->k_block;
+	/* Each factor but k_blocks is at most Y's element count (< 2^32). */
+	units = (uint64_t)p->n * (uint64_t)(p->m / p->mg) *
+		(uint64_t)p->ow_blocks * (uint64_t)p->mb_per_group;
+	if (kinfer_mul_overflow(units, (uint64_t)p->k_blocks, &units))
+		return -E2BIG;
+	return kinfer_plan_units(ex, units, tile * (uint64_t)p->k_block);
+}
+
+/* A channel per group, rows of taps: kinfer_convrow_fn computes it. */
+static bool is_depthwise(const struct kinfer_window_plan *p)
+{
+	return p->cg == 1 && p->mg == 1 && p->k[0] == 1 && p->d[2] == 1 &&
+	       p->s[2] <= 2;
+}
+
+/* Units of oh_block whole output rows of one channel. */
+static int plan_depthwise(struct kinfer_exec *ex, struct kinfer_window_plan *p)
+{
+	uint64_t row, units;
+
+	/* out[2] < 2^32, taps < 2^32, cost < 2^16 */
+	if (kinfer_mul_overflow((uint64_t)p->out[2] * (uint64_t)p->taps,
+				(uint64_t)kinfer_max_u64(ex->desc->cost, 1),
+				&row) || row > KINFER_FPU_CHUNK)
+		return -E2BIG;
+	p->path = KINFER_CONV_DEPTHWISE;
+	p->mb = 1;
+	p->mb_per_group = 1;
+	p->ow_block = p->out[2];
+	p->ow_blocks = 1;
+	p->oh_block = (int64_t)kinfer_min_u64((uint64_t)p->out[1],
+					      KINFER_FPU_CHUNK / row);
+	p->oh_blocks = (p->out[1] + p->oh_block - 1) / p->oh_block;
+	/* Each factor is at most Y's element count (< 2^32). */
+	units = (uint64_t)p->n * (uint64_t)p->m * (uint64_t)p->out[0] *
+		(uint64_t)p->oh_blocks;
+	return kinfer_plan_units(ex, units, row * (uint64_t)p->oh_block);
 }
 
 int kinfer_prepare_conv(struct kinfer_exec *ex)
@@ -111,7 +204,12 @@ int kinfer_prepare_conv(struct kinfer_exec *ex)
 		if ((uint64_t)p->out[i] != span / (uint64_t)p->s[i] + 1)
 			return -EINVAL;
 	}
-	flatten_pointwise(p);
+	p->path = KINFER_CONV_DIRECT;
+	if (flatten_pointwise(p) && p->cg && p->mg && p->out[2])
+		return plan_gemm(ex, p);
+	if (is_depthwise(p) && !plan_depthwise(ex, p))
+		return 0;
+	p->path = KINFER_CONV_DIRECT;
 	/* cg and taps are u32: the product fits. */
 	if (kinfer_mul_overflow((uint64_t)p->cg * (uint64_t)p->taps,
 				(uint64_t)ex->desc->cost, &cols))

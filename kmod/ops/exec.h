@@ -197,6 +197,24 @@ struct kinfer_window_plan {
 	int64_t ow_block;	/* output columns per unit */
 	int64_t ow_blocks;	/* units per output row */
 	int64_t istride[3];	/* MAXPOOL Indices: per spatial axis */
+	/* CONV: the eval path kmod/ops/conv.c chose, and its blocking */
+	int64_t path;		/* enum kinfer_conv_path */
+	int64_t k_block;	/* GEMM: input channels per unit */
+	int64_t k_blocks;	/* GEMM: units per output tile, in order */
+	int64_t oh_block;	/* DEPTHWISE: output rows per unit */
+	int64_t oh_blocks;	/* DEPTHWISE: units per output plane */
+};
+
+/*
+ * CONV's eval paths.  GEMM: 1x1 kernels, stride 1, no padding; a tile is
+ * mb output channels by ow_block positions of the flattened output plane,
+ * ow_blocks tiles per plane.  DEPTHWISE: one input and one output channel
+ * per group; a unit is oh_block output rows of one channel.
+ */
+enum kinfer_conv_path {
+	KINFER_CONV_DIRECT,
+	KINFER_CONV_GEMM,
+	KINFER_CONV_DEPTHWISE,
 };
 
 /*
