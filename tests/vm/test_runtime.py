@@ -175,23 +175,23 @@ def test_a_weight_in_panels_dumps_as_the_model_has_it(tmp_path: Path) -> None:
     still computes x . W.
     """
     rng = np.random.default_rng(11)
-    w = rng.standard_normal((3, 20)).astype(np.float32)
+    w = rng.standard_normal((3, 120)).astype(np.float32)   # 7 full panels + 8 columns
     x = rng.standard_normal((2, 3)).astype(np.float32)
     path = save_model(
         tmp_path, "paneled", [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")],
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 20])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 120])],
         [numpy_helper.from_array(w, "W")])
     kinfer("load", str(path), "--name", "paneled")
     got = json.loads(kinfer("dump", "paneled", "W", "--json").stdout)
-    assert got["shape"] == [3, 20]
+    assert got["shape"] == [3, 120]
     assert np.array_equal(np.array(got["values"], np.float32), w.reshape(-1))
     raw = json.loads(run("bpftool", "-j", "map", "dump", "pinned",
                          str(BPFFS / "paneled" / "weights" / "W")).stdout)[0]["value"]
-    panels = np.frombuffer(bytes(int(b, 16) for b in raw), np.float32).reshape(2, 3, 16)
-    for n in range(20):
+    panels = np.frombuffer(bytes(int(b, 16) for b in raw), np.float32).reshape(8, 3, 16)
+    for n in range(120):
         assert np.array_equal(panels[n // 16, :, n % 16], w[:, n])
-    assert not panels[1, :, 4:].any()
+    assert not panels[7, :, 8:].any()
     np.save(tmp_path / "x.npy", x)
     kinfer("run", "paneled", "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"))
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), x.astype(np.float64) @ w, rtol=1e-5,
