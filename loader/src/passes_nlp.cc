@@ -10,6 +10,7 @@
 #include "passes.h"
 
 #include "onnx_ops.h"
+#include "pass_util.h"
 
 #include <cmath>
 #include <map>
@@ -18,55 +19,6 @@
 namespace kinfer {
 
 namespace {
-
-// Readers of each value: live nodes' inputs, plus one per graph output
-// (or state's next value).
-std::map<std::string, int> count_readers(const Graph &g)
-{
-	std::map<std::string, int> n;
-	for (const Node &node : g.nodes)
-		if (!node.dead)
-			for (const std::string &in : node.in)
-				if (!in.empty())
-					n[in]++;
-	for (const std::string &o : g.roots())
-		n[o]++;
-	return n;
-}
-
-// A new float32 constant named after `base`, unique in the graph.
-std::string add_const(Graph &g, const std::string &base, HostTensor t)
-{
-	std::string name = base;
-	for (int k = 2; g.has(name); k++)
-		name = base + "." + std::to_string(k);
-	Value v;
-	v.dtype = t.dtype;
-	v.shape = t.shape;
-	v.constant = true;
-	v.data = std::move(t);
-	v.source = name;
-	g.values.emplace(name, std::move(v));
-	return name;
-}
-
-void set_int(Node &n, const std::string &name, int64_t i)
-{
-	onnx::AttributeProto a;
-	a.set_name(name);
-	a.set_type(onnx::AttributeProto::INT);
-	a.set_i(i);
-	n.attrs[name] = a;
-}
-
-void set_float(Node &n, const std::string &name, float f)
-{
-	onnx::AttributeProto a;
-	a.set_name(name);
-	a.set_type(onnx::AttributeProto::FLOAT);
-	a.set_f(f);
-	n.attrs[name] = a;
-}
 
 // Constants match their exact value to within a few float roundings
 // (exporters write 1/sqrt(2) or 384 as float32).
@@ -84,7 +36,7 @@ struct Matcher {
 			for (const std::string &o : n.out)
 				if (!o.empty())
 					producer[o] = &n;
-		readers = count_readers(g);
+		readers = pass::count_readers(g);
 	}
 
 	// The live ONNX node of type `op` (one output) computing v, noted as
@@ -167,7 +119,7 @@ struct Matcher {
 			n->dead = true;
 		}
 		inner.clear();
-		readers = count_readers(g);
+		readers = pass::count_readers(g);
 	}
 };
 
@@ -641,15 +593,15 @@ void rewrite_layer_norm(Matcher &m, Node &last, const LayerNorm &ln)
 	if (scale.empty()) {
 		Shape s(x.begin() + axis, x.end());
 		std::vector<float> ones(shape_numel(s), 1.0f);
-		scale = add_const(m.g, last.out[0] + ".ones", HostTensor::from_floats(s, ones));
+		scale = pass::add_const(m.g, last.out[0] + ".ones", HostTensor::from_floats(s, ones));
 	}
 	last.op = "LayerNormalization";
 	last.in = {ln.s.x, scale};
 	if (!ln.bias.empty())
 		last.in.push_back(ln.bias);
 	last.attrs.clear();
-	set_int(last, "axis", axis);
-	set_float(last, "epsilon", (float)ln.eps);
+	pass::set_attr(last, "axis", pass::make_attr("axis", (int64_t)axis));
+	pass::set_attr(last, "epsilon", pass::make_attr("epsilon", (float)ln.eps));
 	m.commit(last);
 }
 
