@@ -40,6 +40,7 @@
 #define KINFER_ROW_DECL_qlut(name)
 #define KINFER_ROW_DECL_qconvert(name)
 #define KINFER_ROW_DECL_qmean(name)
+#define KINFER_ROW_DECL_matmul_i8(name)
 
 #define KINFER_ROW_unary(name)		kinfer_row_##name
 #define KINFER_ROW_io(name)		NULL
@@ -71,6 +72,7 @@
 #define KINFER_ROW_qlut(name)		NULL
 #define KINFER_ROW_qconvert(name)	NULL
 #define KINFER_ROW_qmean(name)		NULL
+#define KINFER_ROW_matmul_i8(name)	NULL
 
 #define KINFER_ROW_DECL(NAME, id, name, cls, attr, cost) \
 	KINFER_ROW_DECL_##cls(name)

@@ -92,6 +92,43 @@ struct kinfer_convrow {
 typedef void (*kinfer_convrow_fn)(const struct kinfer_convrow *r, size_t j0,
 				  size_t j1);
 
+/*
+ * MATMUL_I8 (uapi/kinfer.h has the formula and W's panel layout): rows
+ * [m0, m1) by columns [n0, n1) of y.  acc is summed in 32-bit integers
+ * modulo 2^32 (exact for the loader's wsum), float(acc) rounds to
+ * nearest, then fl(fl(acc * scale[n]) + b[n]) with b[n] = bias[n] or 0.0f
+ * (added either way: -0.0 + 0.0 is 0.0), then y < 0 -> 0 with relu.  No
+ * fused multiply-add, so every variant gives the same bits.  Reads only
+ * W's panels that columns [n0, n1) fall in (their padding included, but
+ * never used), scale, wsum and bias only at [n0, n1).
+ */
+#define KINFER_QGEMM_PANEL	16
+#define KINFER_QGEMM_GROUP	4
+
+struct kinfer_qgemm {
+	const int8_t *x;	/* row 0 of X; rows ldx bytes apart */
+	size_t ldx;
+	const int8_t *w;	/* [ceil(N / 16)][ceil(k / 4)][64] */
+	const float *scale;	/* [N] */
+	const int32_t *wsum;	/* [N] */
+	const float *bias;	/* [N] or NULL */
+	float *y;		/* row 0 of Y; rows ldy floats apart */
+	size_t ldy;
+	size_t k;		/* 1..65535 */
+	bool relu;
+};
+
+typedef void (*kinfer_qgemm_fn)(const struct kinfer_qgemm *q, size_t m0,
+				size_t m1, size_t n0, size_t n1);
+
+/*
+ * QUANTIZE's row (math/quantize.h has the scalar rule every variant
+ * matches bit for bit): y[i] = clamp(round(x[i] / scale) + zero_point)
+ * for i < n, rounding half away from zero, NaN to zero_point.
+ */
+typedef void (*kinfer_quantize_fn)(int8_t *y, const float *x, size_t n,
+				   float scale, int32_t zero_point);
+
 struct kinfer_isa_ops {
 	const char *name;
 	kinfer_vmap_fn erf;		/* erf(x), within 2 ulp */
@@ -100,6 +137,8 @@ struct kinfer_isa_ops {
 	kinfer_vnorm_fn layer_norm;
 	kinfer_gemm_fn gemm;
 	kinfer_convrow_fn convrow;
+	kinfer_qgemm_fn qgemm;
+	kinfer_quantize_fn quantize;
 };
 
 void kinfer_gemm_generic(float *y, size_t ldy, const float *a, size_t lda,
@@ -130,6 +169,13 @@ void kinfer_convrow_avx2(const struct kinfer_convrow *r, size_t j0,
 			 size_t j1);
 void kinfer_convrow_avx512(const struct kinfer_convrow *r, size_t j0,
 			   size_t j1);
+
+#define KINFER_QGEMM_DECL(isa)						\
+void kinfer_qgemm_##isa(const struct kinfer_qgemm *q, size_t m0,	\
+			size_t m1, size_t n0, size_t n1);		\
+void kinfer_quantize_##isa(int8_t *y, const float *x, size_t n,	\
+			   float scale, int32_t zero_point)
+KINFER_QGEMM_DECL(generic);
 
 /*
  * The best variant this CPU allows: in the kernel, also only those whose

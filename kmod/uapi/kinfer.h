@@ -666,6 +666,41 @@ struct kinfer_attr_qmean {
 
 #define KINFER_ATTR_BYTES_qmean	((__u16)sizeof(struct kinfer_attr_qmean))
 
+/*
+ * MATMUL_I8: a float MatMul whose constant B the loader quantised to int8
+ * (per output column), X quantised by a QUANTIZE node before it:
+ *
+ *	Y[r, n] = act(fl(fl(float(acc[r, n]) * scale[n]) + bias[n]))
+ *	acc[r, n] = sum_{k < K} (X[r, k] + 128) * W(k, n) - 128 * wsum[n]
+ *
+ *	in 0	X	int8 [..., K], rank 1..4; rows r = numel / K
+ *	in 1	W	int8 [ceil(N / 16), ceil(K / 4), 64]: W(k, n) at
+ *			[n / 16][k / 4][(n % 16) * 4 + k % 4], column panels
+ *			of 16, groups of 4 k (one 64-byte VNNI vector each)
+ *	in 2	scale	float32 [N] (the loader folds x_scale * w_scale[n])
+ *	in 3	wsum	int32 [N]: sum_k W(k, n), which undoes the + 128
+ *	in 4	bias	float32 [N], or omitted (0)
+ *	out 0	Y	float32 [..., N], X's leading dims
+ *
+ * Padding bytes of W (n >= N or k >= K) never reach the result: past K,
+ * X + 128 is taken as 0.  acc is computed exactly in 32-bit integers,
+ * modulo 2^32: with the loader's wsum it is the exact sum of X * W, which
+ * 1 <= K <= 65535 keeps within int32.  The product and the sum are
+ * rounded separately (no fused multiply-add) and float(acc) to nearest,
+ * so every instruction-set variant gives the same bits.  act is 0 or
+ * KINFER_OP_RELU: y < 0 becomes 0 after the bias (NaN and -0.0 pass).
+ */
+struct kinfer_attr_matmul_i8 {
+	__u32 act;		/* 0 or KINFER_OP_RELU */
+	__u32 reserved;		/* 0 */
+};
+
+#define KINFER_ATTR_BYTES_matmul_i8 \
+	((__u16)sizeof(struct kinfer_attr_matmul_i8))
+#define KINFER_MATMUL_I8_PANEL	16U	/* W: columns per panel */
+#define KINFER_MATMUL_I8_GROUP	4U	/* W: k per 4-byte group */
+#define KINFER_MATMUL_I8_MAX_K	65535U
+
 /* The op enum, generated from KINFER_OP_LIST (kinfer_ops.h). */
 /*
  * A tokenizer vocabulary: the value of the weight map a TOKENIZE node binds

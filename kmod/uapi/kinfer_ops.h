@@ -129,7 +129,8 @@
 	X(QLUT,			138, qlut,		qlut,	 qlut,		 1)	\
 	X(QUANTIZE,		139, quantize,		qconvert, qconvert,	 2)	\
 	X(DEQUANTIZE,		140, dequantize,	qconvert, qconvert,	 1)	\
-	X(QMEAN,		141, qmean,		qmean,	 qmean,		 1)
+	X(QMEAN,		141, qmean,		qmean,	 qmean,		 1)	\
+	X(MATMUL_I8,		142, matmul_i8,	matmul_i8, matmul_i8,	 1)
 
 /* Bound on ids: every id is below it (tables are indexed by id). */
 #define KINFER_OP_LIMIT		150U
