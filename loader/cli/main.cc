@@ -25,6 +25,18 @@ const char *kRunInputs =
 const char *kShapes =
 	"fix a graph input's dynamic dimensions: NAME=D0,D1,... (repeatable)";
 
+// --quantize and --calibrate, for every command that compiles a model.
+void add_quant_options(CLI::App *cmd, QuantOptions &q)
+{
+	cmd->add_option("--quantize", q.mode,
+			 "int8: MatMuls with constant weights run on int8 (per-column weights, "
+			 "activations calibrated on --calibrate's samples); prints how the outputs "
+			 "moved against the float model");
+	cmd->add_option("--calibrate", q.calibrate,
+			 "DIR of calibration samples: one subdirectory per sample holding "
+			 "<input>.npy for each graph input (or those files in DIR itself: one sample)");
+}
+
 struct TaskArgs {
 	std::string manifest, name;
 	std::vector<std::string> assignments;
@@ -92,6 +104,7 @@ int dispatch(CLI::App &app, const std::string &file, const std::string &name, bo
 	     const RunArgs &run, const std::string &share, const TokenizeArgs &tok,
 	     const std::string &attach)
 {
+	const QuantOptions &q = run.quant;
 	if (app.got_subcommand("tokenize"))
 		return cmd_tokenize(tok);
 	if (app.got_subcommand("pipeline"))
@@ -99,13 +112,13 @@ int dispatch(CLI::App &app, const std::string &file, const std::string &name, bo
 	if (app.got_subcommand("classify"))
 		return cmd_classify(name, tok.texts, json, tok.max_tokens);
 	if (app.got_subcommand("load"))
-		return cmd_load(file, name, run.shapes, share, attach);
+		return cmd_load(file, name, run.shapes, share, attach, q);
 	if (app.got_subcommand("swap"))
-		return cmd_swap(file, name, share);
+		return cmd_swap(file, name, share, q);
 	if (app.got_subcommand("run"))
 		return cmd_run(run);
 	if (app.got_subcommand("inspect"))
-		return cmd_inspect(file, name, json, run.shapes);
+		return cmd_inspect(file, name, json, run.shapes, q);
 	if (app.got_subcommand("list"))
 		return cmd_list(json);
 	if (app.got_subcommand("show"))
@@ -139,6 +152,7 @@ int main(int argc, char **argv)
 	load->add_option("--attach", attach,
 			 "PINNED_PROG[:FUNC]: a text pipeline replaces that BPF program's global "
 			 "function (default kinfer_pipeline_call, see uapi/kinfer_call.h)");
+	add_quant_options(load, run.quant);
 
 	auto *swap = app.add_subcommand("swap", "replace a loaded model by a new version of it "
 						"(same inputs and outputs) atomically: each run "
@@ -147,6 +161,7 @@ int main(int argc, char **argv)
 	swap->add_option("model", file, "ONNX model file of the new version")->required();
 	swap->add_option("--share-weights", share,
 			 "reuse this loaded model's weight maps where they hold the same bytes");
+	add_quant_options(swap, run.quant);
 
 	auto *r = app.add_subcommand("run", "run a loaded model (or, with --reference, an ONNX "
 					    "file in userspace)");
@@ -169,6 +184,7 @@ int main(int argc, char **argv)
 		      "write output tensors to .npy files (one per model output); "
 		      "default: print them")
 		->allow_extra_args(false);
+	add_quant_options(r, run.quant);
 
 	auto *inspect = app.add_subcommand("inspect", "validate, lower and plan an ONNX model "
 						      "offline and print what `show` would");
@@ -176,6 +192,7 @@ int main(int argc, char **argv)
 	inspect->add_option("-n,--name", name, "model name (default: from the file name)");
 	inspect->add_option("--shape", run.shapes, kShapes)->allow_extra_args(false);
 	inspect->add_flag("--json", json, "machine-readable output");
+	add_quant_options(inspect, run.quant);
 
 	auto *list = app.add_subcommand("list", "list loaded models");
 	list->add_flag("--json", json, "machine-readable output");

@@ -142,12 +142,15 @@ ShapeOverrides parse_shapes(const std::vector<std::string> &specs)
 } // namespace
 
 int cmd_load(const std::string &file, const std::string &name, const std::vector<std::string> &shapes,
-	     const std::string &share_weights_from, const std::string &attach)
+	     const std::string &share_weights_from, const std::string &attach, const QuantOptions &quant)
 {
 	check_model_name(name);
 	if (!share_weights_from.empty())
 		check_model_name(share_weights_from);
-	Compiled c = compile_model(file, name, parse_shapes(shapes));
+	QuantReport qr;
+	Compiled c = compile_quantized(file, name, parse_shapes(shapes), quant, &qr);
+	if (quant.enabled())
+		std::cout << qr.text() << "\n";
 	LoadOptions opts;
 	opts.share_weights_from = share_weights_from;
 	opts.attach = attach;
@@ -162,10 +165,14 @@ int cmd_load(const std::string &file, const std::string &name, const std::vector
 	return 0;
 }
 
-int cmd_swap(const std::string &file, const std::string &name, const std::string &share_weights_from)
+int cmd_swap(const std::string &file, const std::string &name, const std::string &share_weights_from,
+	     const QuantOptions &quant)
 {
 	check_model_name(name);
-	Compiled c = compile_model(file, name);
+	QuantReport qr;
+	Compiled c = compile_quantized(file, name, {}, quant, &qr);
+	if (quant.enabled())
+		std::cout << qr.text() << "\n";
 	LoadOptions opts;
 	opts.share_weights_from = share_weights_from;
 	LoadResult r = swap_model(c, opts);
@@ -223,7 +230,11 @@ std::vector<Tensor> run_reference(const RunArgs &a, const Compiled &c, const std
 int cmd_run(const RunArgs &a)
 {
 	if (a.reference) {
-		Compiled c = compile_model(a.target, model_name_from_path(a.target), parse_shapes(a.shapes));
+		QuantReport qr;
+		Compiled c = compile_quantized(a.target, model_name_from_path(a.target), parse_shapes(a.shapes),
+					       a.quant, &qr);
+		if (a.quant.enabled())
+			std::cerr << qr.text() << "\n";
 		json m = make_manifest(c);
 		std::vector<Port> out = meta_ports(m, "outputs");
 		check_output_count(a.outputs, out.size());
@@ -233,6 +244,9 @@ int cmd_run(const RunArgs &a)
 	}
 	if (!a.shapes.empty())
 		throw UsageError("--shape applies to --reference runs; a loaded model's shapes are fixed");
+	if (a.quant.enabled())
+		throw UsageError("--quantize and --calibrate apply to --reference runs; a loaded model "
+				 "is quantised when it is loaded (kinfer load --quantize int8)");
 	require_module();
 	json m = read_meta(loaded_dir(a.target));
 	std::vector<Port> out = meta_ports(m, "outputs");
@@ -246,15 +260,21 @@ int cmd_run(const RunArgs &a)
 }
 
 int cmd_inspect(const std::string &file, const std::string &name, bool as_json,
-		const std::vector<std::string> &shapes)
+		const std::vector<std::string> &shapes, const QuantOptions &quant)
 {
 	std::string model = name.empty() ? model_name_from_path(file) : name;
 	check_model_name(model);
-	json m = make_manifest(compile_model(file, model, parse_shapes(shapes)));
-	if (as_json)
+	QuantReport qr;
+	json m = make_manifest(compile_quantized(file, model, parse_shapes(shapes), quant, &qr));
+	if (quant.enabled())
+		m["quantize"] = qr.to_json();
+	if (as_json) {
 		std::cout << m.dump(2) << "\n";
-	else
-		print_manifest(std::cout, m);
+		return 0;
+	}
+	if (quant.enabled())
+		std::cout << qr.text() << "\n";
+	print_manifest(std::cout, m);
 	return 0;
 }
 

@@ -3,6 +3,8 @@
 // errors are thrown as kinfer::Error.
 #pragma once
 
+#include "quantize.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,16 +18,17 @@ struct RunArgs {
 	std::vector<std::string> shapes;	// --shape NAME=D0,D1 (with reference)
 	unsigned repeat = 0;			// --repeat N: time N runs
 	std::string timing_json;		// --timing-json FILE
+	QuantOptions quant;			// --quantize, --calibrate (with reference)
 };
 
 int cmd_load(const std::string &file, const std::string &name,
 	     const std::vector<std::string> &shapes, const std::string &share_weights_from = "",
-	     const std::string &attach = "");
+	     const std::string &attach = "", const QuantOptions &quant = {});
 int cmd_swap(const std::string &file, const std::string &name,
-	     const std::string &share_weights_from = "");
+	     const std::string &share_weights_from = "", const QuantOptions &quant = {});
 int cmd_run(const RunArgs &a);
 int cmd_inspect(const std::string &file, const std::string &name, bool json,
-		const std::vector<std::string> &shapes);
+		const std::vector<std::string> &shapes, const QuantOptions &quant = {});
 int cmd_list(bool json);
 int cmd_show(const std::string &name, bool json);
 int cmd_unload(const std::string &name);

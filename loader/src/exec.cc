@@ -94,7 +94,9 @@ struct Runner {
 
 	// Prepare (and with `compute`, evaluate) every node; returns the work.
 	// With node_ns, each node's prepare + eval time is added to it.
-	uint64_t run(bool compute, std::vector<double> *node_ns = nullptr)
+	// With before, before(i) runs between node i's prepare and eval.
+	uint64_t run(bool compute, std::vector<double> *node_ns = nullptr,
+		     const std::function<void(size_t)> *before = nullptr)
 	{
 		uint32_t cursor = 0;
 		uint64_t work = p.arena_bytes / KINFER_CLEAR_BYTES_PER_WORK;
@@ -113,6 +115,8 @@ struct Runner {
 				throw std::logic_error(where(i) + ": internal error: the kernel's checks "
 					       "refuse the node: " + core_error_text(err));
 			work += ex.work;
+			if (before)
+				(*before)(i);
 			if (compute && (err = ex.desc->eval(&ex, 0, ex.units)))
 				throw InputError(where(i) + " failed: " + core_error_text(err));
 			if (node_ns)
@@ -189,6 +193,38 @@ std::vector<HostTensor> PlanRunner::outputs() const
 		out.push_back(std::move(t));
 	}
 	return out;
+}
+
+void PlanRunner::run_observed(const std::function<void(size_t node)> &before)
+{
+	Runner &r = impl_->runner;
+	std::memset(r.arena.data(), 0, r.arena.size() * sizeof(r.arena[0]));
+	r.run(true, nullptr, &before);
+}
+
+HostTensor PlanRunner::value(const LRef &ref) const
+{
+	const Runner &r = impl_->runner;
+	const uint8_t *base;
+	uint64_t off = ref.byte_off, size;
+	if (ref.kind == LRef::Kind::arena) {
+		base = reinterpret_cast<const uint8_t *>(r.arena.data());
+		off += r.p.offset.at(ref.index);
+		size = r.p.arena_bytes;
+	} else if (ref.kind == LRef::Kind::weight) {
+		const LWeight &w = r.l.weights.at(ref.index);
+		base = w.t.data.data();
+		size = w.bytes();
+	} else {
+		throw std::logic_error("PlanRunner::value: want an arena or weight operand");
+	}
+	if (off + ref.bytes() > size)
+		throw std::logic_error("PlanRunner::value: the operand lies outside its buffer");
+	HostTensor t;
+	t.dtype = ref.dtype;
+	t.shape = ref.shape;
+	t.data.assign(base + off, base + off + ref.bytes());
+	return t;
 }
 
 TimeSummary summarize_times(std::vector<double> &times)

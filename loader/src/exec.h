@@ -14,6 +14,7 @@
 #include "lower.h"
 #include "plan.h"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -45,6 +46,12 @@ public:
 	// (sized to the node count): where a model's time goes.
 	void run_profiled(std::vector<double> &node_ns);
 	std::vector<HostTensor> outputs() const;
+	// As run(), calling @before(i) once kernel node i is prepared and
+	// before it computes: then value() reads its inputs (a later node may
+	// reuse their arena bytes, so after the run they may be gone).
+	void run_observed(const std::function<void(size_t node)> &before);
+	// The current contents of an arena or weight operand.
+	HostTensor value(const LRef &r) const;
 
 private:
 	struct Impl;

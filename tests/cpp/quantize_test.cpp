@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// --quantize int8 (loader/src/quantize.h): the per-column weight quantiser
+// and MATMUL_I8's packing against float64 references computed here, which
+// MatMuls the pass rewrites and how (one QUANTIZE per shared input,
+// attention products stay float), the calibration directory's errors, and
+// the calibrated ranges against the float64 activations.
+#include "onnx_builders.h"
+#include "error.h"
+#include "ops.h"
+#include "quantize.h"
+#include "tensor_io.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+using namespace kinfer;
+using namespace kinfer_test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<float> random_floats(size_t n, std::mt19937 &rng, float sd = 1.0f)
+{
+	std::normal_distribution<float> val(0.0f, sd);
+	std::vector<float> v(n);
+	for (float &x : v)
+		x = val(rng);
+	return v;
+}
+
+// Round half to even in float64, spelled out (not the library's rint).
+double round_half_even(double x)
+{
+	double f = std::floor(x), d = x - f;
+	if (d > 0.5 || (d == 0.5 && std::fmod(f, 2.0) != 0))
+		return f + 1;
+	return f;
+}
+
+size_t count_ops(const Lowered &l, uint32_t op)
+{
+	size_t n = 0;
+	for (const LOp &o : l.ops)
+		n += o.op == op;
+	return n;
+}
+
+// A scratch directory removed on destruction.
+struct TempDir {
+	fs::path path;
+	TempDir()
+	{
+		char tmpl[] = "/tmp/kinfer_quant_XXXXXX";
+		path = mkdtemp(tmpl);
+	}
+	~TempDir() { fs::remove_all(path); }
+};
+
+void write_sample(const fs::path &dir, const std::string &name, const HostTensor &t)
+{
+	fs::create_directories(dir);
+	write_npy((dir / name).string(), t);
+}
+
+std::string error_of(const std::function<void()> &f)
+{
+	try {
+		f();
+	} catch (const InputError &e) {
+		return e.what();
+	}
+	return "";
+}
+
+} // namespace
+
+TEST_CASE("quantize_matrix: per-column symmetric scales, half-even rounding, column sums", "[quantize]")
+{
+	std::mt19937 rng(11);
+	const int64_t k = 37, n = 21;
+	std::vector<float> w = random_floats(k * n, rng);
+	for (int64_t i = 0; i < k; i++)
+		w[i * n + 3] = 0.0f;		// an all-zero column
+	QuantMatrix m = quantize_matrix(F({k, n}, w));
+	REQUIRE(m.k == k);
+	REQUIRE(m.n == n);
+	for (int64_t j = 0; j < n; j++) {
+		double amax = 0;
+		for (int64_t i = 0; i < k; i++)
+			amax = std::max(amax, std::fabs((double)w[i * n + j]));
+		double scale = amax == 0 ? 1.0 : (double)(float)(amax / 127.0);
+		REQUIRE(m.scale[j] == (float)scale);
+		int64_t sum = 0;
+		int peak = 0;
+		for (int64_t i = 0; i < k; i++) {
+			double want = std::clamp(round_half_even(w[i * n + j] / scale), -127.0, 127.0);
+			int q = m.q[i * n + j];
+			REQUIRE(q == (int)want);
+			// dequantised within half a step of the float weight
+			REQUIRE(std::fabs(q * scale - w[i * n + j]) <= scale * 0.5 + 1e-12);
+			sum += q;
+			peak = std::max(peak, std::abs(q));
+		}
+		REQUIRE(m.wsum[j] == sum);
+		REQUIRE(peak == (amax == 0 ? 0 : 127));
+	}
+}
+
+TEST_CASE("quantize_matrix rounds ties to even", "[quantize]")
+{
+	// amax 127 makes the scale exactly 1, so w / scale are the ties themselves.
+	std::vector<float> w{127.0f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f, 126.5f};
+	QuantMatrix m = quantize_matrix(F({(int64_t)w.size(), 1}, w));
+	REQUIRE(m.scale[0] == 1.0f);
+	for (size_t i = 0; i < w.size(); i++)
+		REQUIRE(m.q[i] == (int)round_half_even(w[i]));
+}
+
+TEST_CASE("pack_matrix_i8 holds W(k, n) at [n / 16][k / 4][(n % 16) * 4 + k % 4]", "[quantize]")
+{
+	std::mt19937 rng(3);
+	for (auto [k, n] : {std::pair<int64_t, int64_t>{5, 20}, {8, 16}, {1, 1}, {33, 47}}) {
+		QuantMatrix m = quantize_matrix(F({k, n}, random_floats(k * n, rng)));
+		HostTensor p = pack_matrix_i8(m);
+		int64_t np = (n + 15) / 16, kp = (k + 3) / 4;
+		REQUIRE(p.dtype == DType::i8);
+		REQUIRE(p.shape == Shape{np, kp, 64});
+		const int8_t *b = p.as<int8_t>();
+		size_t nonpad = 0;
+		for (int64_t a = 0; a < np; a++)
+			for (int64_t g = 0; g < kp; g++)
+				for (int64_t e = 0; e < 64; e++) {
+					int64_t j = a * 16 + e / 4, i = g * 4 + e % 4;
+					int8_t v = b[(a * kp + g) * 64 + e];
+					if (i < k && j < n) {
+						REQUIRE(v == m.q[i * n + j]);
+						nonpad++;
+					} else {
+						REQUIRE(v == 0);
+					}
+				}
+		REQUIRE(nonpad == (size_t)(k * n));
+	}
+}
+
+TEST_CASE("quantize_lowered: each constant MatMul becomes QUANTIZE + MATMUL_I8", "[quantize]")
+{
+	Compiled c = mlp(24, 40, 10).compiled();
+	std::vector<size_t> ops = quant_candidates(c.lowered);
+	REQUIRE(ops.size() == 2);
+	size_t weights_before = c.lowered.weights.size();
+	QuantCounts n = quantize_lowered(c.lowered, ops, {3.0f, 5.0f});
+	REQUIRE(n.matmuls == 2);
+	REQUIRE(n.quantizes == 2);
+	REQUIRE(count_ops(c.lowered, KINFER_OP_MATMUL) == 0);
+	REQUIRE(count_ops(c.lowered, kOpMatmulI8) == 2);
+	REQUIRE(count_ops(c.lowered, KINFER_OP_QUANTIZE) == 2);
+	// The float kernels are gone: W, scale and wsum per MatMul; the biases stay.
+	REQUIRE(c.lowered.weights.size() == weights_before + 4);
+	for (const LOp &op : c.lowered.ops) {
+		if (op.op == KINFER_OP_QUANTIZE) {
+			kinfer_attr_qconvert a;
+			std::memcpy(&a, op.attr.data(), sizeof(a));
+			REQUIRE(op.out[0].dtype == DType::i8);
+			REQUIRE(a.zero_point == 0);
+			REQUIRE((a.scale.f == 3.0f / 127 || a.scale.f == 5.0f / 127));
+		}
+		if (op.op == kOpMatmulI8) {
+			REQUIRE(op.in.size() == 5);
+			REQUIRE(op.in[0].dtype == DType::i8);
+			REQUIRE(op.in[1].dtype == DType::i8);
+			REQUIRE(op.in[3].dtype == DType::i32);
+			REQUIRE(op.out[0].dtype == DType::f32);
+		}
+	}
+	Plan p = plan_model(c.lowered);
+	REQUIRE(plan_verify(c.lowered, p) == "");
+}
+
+TEST_CASE("MatMuls reading one input share its QUANTIZE; activation products stay float", "[quantize]")
+{
+	std::mt19937 rng(5);
+	ModelBuilder b;
+	b.input("x", {4, 16}).output("y", {4, 4});
+	b.init("wq", {16, 16}, random_floats(256, rng));
+	b.init("wk", {16, 16}, random_floats(256, rng));
+	b.node("MatMul", {"x", "wq"}, {"q"}, "q");
+	b.node("MatMul", {"x", "wk"}, {"k"}, "k");
+	b.node("Transpose", {"k"}, {"kt"}, "kt");
+	b.node("MatMul", {"q", "kt"}, {"y"}, "scores");
+	Compiled c = b.compiled();
+	std::vector<size_t> ops = quant_candidates(c.lowered);
+	REQUIRE(ops.size() == 2);
+	QuantCounts n = quantize_lowered(c.lowered, ops, {2.0f, 2.0f});
+	REQUIRE(n.matmuls == 2);
+	REQUIRE(n.quantizes == 1);
+	REQUIRE(count_ops(c.lowered, KINFER_OP_MATMUL) == 1);
+}
+
+TEST_CASE("read_calibration: sample directories, one flat sample, and errors naming the file",
+	  "[quantize]")
+{
+	TempDir d;
+	std::vector<LPort> in{LPort{"x", DType::f32, {1, 3}, 12}, LPort{"ids/0", DType::i32, {1, 2}, 8}};
+	HostTensor x = F({1, 3}, {1, 2, 3});
+	HostTensor ids = HostTensor::from_ints(DType::i32, {1, 2}, {4, 5});
+	SECTION("two samples in name order") {
+		write_sample(d.path / "b", "x.npy", x);
+		write_sample(d.path / "b", "ids_0.npy", ids);
+		write_sample(d.path / "a", "x.npy", F({1, 3}, {7, 8, 9}));
+		write_sample(d.path / "a", "ids_0.npy", ids);
+		std::vector<CalibSample> s = read_calibration(d.path.string(), in);
+		REQUIRE(s.size() == 2);
+		REQUIRE(s[0].inputs[0].as<float>()[0] == 7.0f);
+		REQUIRE(s[1].inputs[0].as<float>()[0] == 1.0f);
+		REQUIRE(s[1].inputs[1].get_int(1) == 5);
+	}
+	SECTION("flat files: one sample") {
+		write_sample(d.path, "x.npy", x);
+		write_sample(d.path, "ids_0.npy", ids);
+		REQUIRE(read_calibration(d.path.string(), in).size() == 1);
+	}
+	SECTION("errors") {
+		REQUIRE_THAT(error_of([&] { read_calibration((d.path / "nope").string(), in); }),
+			     Catch::Contains("no such directory"));
+		REQUIRE_THAT(error_of([&] { read_calibration(d.path.string(), in); }),
+			     Catch::Contains("no samples"));
+		write_sample(d.path / "s0", "x.npy", x);
+		REQUIRE_THAT(error_of([&] { read_calibration(d.path.string(), in); }),
+			     Catch::Contains("no ids_0.npy for input 'ids/0'"));
+		write_sample(d.path / "s0", "ids_0.npy", F({1, 2}, {4, 5}));
+		REQUIRE_THAT(error_of([&] { read_calibration(d.path.string(), in); }),
+			     Catch::Contains("ids_0.npy: float32" + shape_str({1, 2}) +
+					     " does not match input 'ids/0' int32"));
+		write_sample(d.path / "s0", "ids_0.npy", ids);
+		write_sample(d.path / "s0", "y.npy", x);
+		REQUIRE_THAT(error_of([&] { read_calibration(d.path.string(), in); }),
+			     Catch::Contains("y.npy: not an input of the model"));
+	}
+}
+
+TEST_CASE("calibrate_ranges: max |A| of each quantised MatMul over the samples", "[quantize]")
+{
+	const int64_t in = 24, hidden = 40, out = 10;
+	std::mt19937 rng(9);
+	std::vector<float> w1 = random_floats(in * hidden, rng, 0.3f), b1 = random_floats(hidden, rng);
+	ModelBuilder b;
+	b.input("x", {1, in}).output("y", {1, out});
+	b.init("w1", {in, hidden}, w1).init("b1", {hidden}, b1);
+	b.init("w2", {hidden, out}, random_floats(hidden * out, rng));
+	b.node("MatMul", {"x", "w1"}, {"h0"}, "d0");
+	b.node("Add", {"h0", "b1"}, {"h1"}, "d0_add");
+	b.node("Relu", {"h1"}, {"h2"}, "act");
+	b.node("MatMul", {"h2", "w2"}, {"y"}, "d1");
+	Compiled c = b.compiled();
+	std::vector<size_t> ops = quant_candidates(c.lowered);
+	REQUIRE(ops.size() == 2);
+	std::vector<CalibSample> samples;
+	double want0 = 0, want1 = 0;
+	for (int s = 0; s < 3; s++) {
+		std::vector<float> x = random_floats(in, rng, 2.0f);
+		samples.push_back(CalibSample{"s" + std::to_string(s), {F({1, in}, x)}});
+		for (float v : x)
+			want0 = std::max(want0, std::fabs((double)v));
+		for (int64_t j = 0; j < hidden; j++) {
+			double h = b1[j];
+			for (int64_t i = 0; i < in; i++)
+				h += (double)x[i] * w1[i * hidden + j];
+			want1 = std::max(want1, std::max(h, 0.0));
+		}
+	}
+	std::vector<float> amax = calibrate_ranges(c.lowered, c.plan, ops, samples);
+	REQUIRE(amax[0] == (float)want0);
+	REQUIRE(amax[1] == Approx(want1).epsilon(1e-5));
+}
