@@ -98,6 +98,11 @@ int kinfer_isa_init(void)
 	enum kinfer_isa isa = kinfer_isa_param < 0 ? kinfer_isa_best() :
 			      (enum kinfer_isa)kinfer_isa_param;
 
-	pr_info("compute kernels: %s\n", kinfer_isa_table(isa)->name);
+	/* MATMUL_I8 on the avx512 table: vpdpbusd where the CPU has it */
+	kinfer_isa_set_vnni(boot_cpu_has(X86_FEATURE_AVX512_VNNI) &&
+			    boot_cpu_has(X86_FEATURE_AVX512BW) &&
+			    boot_cpu_has(X86_FEATURE_AVX512F));
+	pr_info("compute kernels: %s%s\n", kinfer_isa_table(isa)->name,
+		kinfer_isa_vnni() ? " (int8: avx512 vnni)" : "");
 	return kinfer_isa_set(isa);
 }

@@ -20,8 +20,8 @@ static const struct kinfer_isa_ops kinfer_isa_ops_table[KINFER_ISA_COUNT] = {
 		.name = "avx2",
 		.gemm = kinfer_gemm_avx2,
 		.convrow = kinfer_convrow_avx2,
-		.qgemm = kinfer_qgemm_generic,
-		.quantize = kinfer_quantize_generic,
+		.qgemm = kinfer_qgemm_avx2,
+		.quantize = kinfer_quantize_avx2,
 		.erf = kinfer_vm_erf_avx2,
 		.gelu = kinfer_vm_gelu_avx2,
 		.softmax = kinfer_vm_softmax_avx2,
@@ -31,8 +31,8 @@ static const struct kinfer_isa_ops kinfer_isa_ops_table[KINFER_ISA_COUNT] = {
 		.name = "avx512",
 		.gemm = kinfer_gemm_avx512,
 		.convrow = kinfer_convrow_avx512,
-		.qgemm = kinfer_qgemm_generic,
-		.quantize = kinfer_quantize_generic,
+		.qgemm = kinfer_qgemm_avx512,
+		.quantize = kinfer_quantize_avx512,
 		.erf = kinfer_vm_erf_avx512,
 		.gelu = kinfer_vm_gelu_avx512,
 		.softmax = kinfer_vm_softmax_avx512,
@@ -79,6 +79,54 @@ static int isa_choose(void)
 	return KINFER_ISA_GENERIC;	/* kmod/isa.c chose at init */
 }
 #endif
+
+/*
+ * AVX512_VNNI is not an ISA level of its own: the avx512 table dispatches
+ * MATMUL_I8 here, so the levels (and the "isa" parameter and sysfs
+ * values) stay as they are, and AVX-512 CPUs without VNNI (Skylake-SP)
+ * still run the AVX2 kernel, the best they have for it.  -1: not set yet.
+ */
+static int kinfer_isa_vnni_on = -1;
+
+void kinfer_isa_set_vnni(bool on)
+{
+	__atomic_store_n(&kinfer_isa_vnni_on, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+#ifndef __KERNEL__
+static bool vnni_cpu(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512vnni") &&
+	       __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512f");
+}
+#else
+static bool vnni_cpu(void)
+{
+	return false;	/* kmod/isa.c sets it at init */
+}
+#endif
+
+bool kinfer_isa_vnni(void)
+{
+	int on = __atomic_load_n(&kinfer_isa_vnni_on, __ATOMIC_RELAXED);
+
+	if (on < 0) {
+		on = vnni_cpu();
+		__atomic_store_n(&kinfer_isa_vnni_on, on, __ATOMIC_RELAXED);
+	}
+	return on;
+}
+
+void kinfer_qgemm_avx512(const struct kinfer_qgemm *q, size_t m0, size_t m1,
+			 size_t n0, size_t n1)
+{
+	if (kinfer_isa_vnni())
+		kinfer_qgemm_avx512vnni(q, m0, m1, n0, n1);
+	else
+		kinfer_qgemm_avx2(q, m0, m1, n0, n1);
+}
 
 const struct kinfer_isa_ops *kinfer_isa_table(enum kinfer_isa isa)
 {

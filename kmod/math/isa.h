@@ -176,6 +176,26 @@ void kinfer_qgemm_##isa(const struct kinfer_qgemm *q, size_t m0,	\
 void kinfer_quantize_##isa(int8_t *y, const float *x, size_t n,	\
 			   float scale, int32_t zero_point)
 KINFER_QGEMM_DECL(generic);
+KINFER_QGEMM_DECL(avx2);
+void kinfer_quantize_avx512(int8_t *y, const float *x, size_t n, float scale,
+			    int32_t zero_point);
+void kinfer_qgemm_avx512vnni(const struct kinfer_qgemm *q, size_t m0,
+			     size_t m1, size_t n0, size_t n1);
+/*
+ * The avx512 table's MATMUL_I8: kinfer_qgemm_avx512vnni() when
+ * kinfer_isa_set_vnni() allowed it, else kinfer_qgemm_avx2().
+ */
+void kinfer_qgemm_avx512(const struct kinfer_qgemm *q, size_t m0, size_t m1,
+			 size_t n0, size_t n1);
+
+/*
+ * Whether the avx512 table runs MATMUL_I8 on AVX512_VNNI (vpdpbusd): the
+ * module sets it at load from CPUID (kmod/isa.c), userspace on first use
+ * from the CPU; tests and benchmarks may turn it off.  @on must only be
+ * true on a CPU with AVX512_VNNI and AVX512BW.
+ */
+void kinfer_isa_set_vnni(bool on);
+bool kinfer_isa_vnni(void);
 
 /*
  * The best variant this CPU allows: in the kernel, also only those whose

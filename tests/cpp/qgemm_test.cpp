@@ -16,6 +16,8 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 extern "C" {
@@ -159,17 +161,37 @@ TEST_CASE("MATMUL_I8's generic kernel: extreme values, -0.0 and NaN through the 
 		}
 }
 
+// The MATMUL_I8 kernels this CPU can run besides the generic one: every
+// table's, and the VNNI kernel by itself (the avx512 table runs it only
+// where the CPU has AVX512_VNNI).
+std::vector<std::pair<std::string, kinfer_qgemm_fn>> qgemm_variants()
+{
+	std::vector<std::pair<std::string, kinfer_qgemm_fn>> v;
+	for (int isa = KINFER_ISA_GENERIC + 1; isa < KINFER_ISA_COUNT; isa++) {
+		const struct kinfer_isa_ops *ops = kinfer_isa_table((kinfer_isa)isa);
+		if (isa > kinfer_isa_best())
+			WARN("this CPU lacks " << ops->name << ": not checked");
+		else
+			v.push_back({ops->name, ops->qgemm});
+	}
+	__builtin_cpu_init();
+	bool vnni = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+	REQUIRE(kinfer_isa_vnni() == vnni);
+	if (vnni) {
+		v.push_back({"avx512vnni", kinfer_qgemm_avx512vnni});
+		v.push_back({"avx2 (AVX-512 without VNNI)", kinfer_qgemm_avx2});
+	} else {
+		WARN("this CPU lacks AVX512_VNNI: its kernel is not checked");
+	}
+	return v;
+}
+
 // Every variant this CPU has against the generic one, over row and column
 // ranges that start and end anywhere.
 TEST_CASE("every MATMUL_I8 variant equals the generic one bit for bit", "[isa][int8]")
 {
-	for (int isa = KINFER_ISA_GENERIC + 1; isa < KINFER_ISA_COUNT; isa++) {
-		const struct kinfer_isa_ops *ops = kinfer_isa_table((kinfer_isa)isa);
-		if (isa > kinfer_isa_best()) {
-			WARN("this CPU lacks " << ops->name << ": not checked");
-			continue;
-		}
-		std::mt19937 rng(144 + isa);
+	for (const auto &[name, fn] : qgemm_variants()) {
+		std::mt19937 rng(144 + name.size());
 		std::uniform_int_distribution<size_t> rows(1, 33), ks(1, 200), ns(1, 90);
 		for (int it = 0; it < 150; it++) {
 			size_t m = rows(rng), k = it % 8 == 0 ? 1536 - it % 4 : ks(rng), n = ns(rng);
@@ -182,9 +204,52 @@ TEST_CASE("every MATMUL_I8 variant equals the generic one bit for bit", "[isa][i
 			kinfer_qgemm a = args(q, x, want, bias, relu);
 			kinfer_qgemm_generic(&a, m0, m1, n0, n1);
 			a.y = got.data();
-			ops->qgemm(&a, m0, m1, n0, n1);
-			INFO(ops->name << " m " << m << " k " << k << " n " << n << " rows [" << m0 << ", " << m1
-				       << ") cols [" << n0 << ", " << n1 << ") bias " << bias << " relu " << relu);
+			fn(&a, m0, m1, n0, n1);
+			INFO(name << " m " << m << " k " << k << " n " << n << " rows [" << m0 << ", " << m1
+				  << ") cols [" << n0 << ", " << n1 << ") bias " << bias << " relu " << relu);
+			REQUIRE(same_bits(got, want));
+		}
+	}
+}
+
+// Sums at the int32 edge: K = 65535 of x = -128 (x + 128 = 0) or 127
+// (255) times W = -128 or 127, and a wsum that is not W's, where acc
+// wraps modulo 2^32: every variant must still give the generic bits.
+TEST_CASE("every MATMUL_I8 variant agrees at K = 65535 and on a wrapping acc", "[isa][int8]")
+{
+	std::mt19937 rng(147);
+	const size_t k = KINFER_MATMUL_I8_MAX_K, n = 20, m = 3;
+	QMat q = random_qmat(rng, 1, n);
+	q.k = k;
+	q.w.assign(k * n, 0);
+	for (size_t l = 0; l < k; l++)
+		for (size_t j = 0; j < n; j++)
+			q.w[l * n + j] = j % 3 == 0 ? -128 : j % 3 == 1 ? 127 : (int8_t)(l * 7 + j);
+	q.packed = pack(q.w, k, n, 99);
+	q.wsum.assign(n, 0);
+	for (size_t l = 0; l < k; l++)
+		for (size_t j = 0; j < n; j++)
+			q.wsum[j] += q.w[l * n + j];
+	std::vector<int8_t> x(m * k);
+	for (size_t l = 0; l < k; l++) {
+		x[l] = 127;
+		x[k + l] = -128;
+		x[2 * k + l] = (int8_t)(l * 13);
+	}
+	for (bool bogus : {false, true}) {
+		if (bogus)
+			for (size_t j = 0; j < n; j++)
+				q.wsum[j] = (int32_t)(0x7fffffffU - (uint32_t)j * 0x12345679U);
+		std::vector<float> want(m * n);
+		kinfer_qgemm a = args(q, x, want, true, false);
+		kinfer_qgemm_generic(&a, 0, m, 0, n);
+		if (!bogus)
+			REQUIRE(same_bits(want, reference(q, x, m, true, false)));
+		for (const auto &[name, fn] : qgemm_variants()) {
+			std::vector<float> got(m * n);
+			a.y = got.data();
+			fn(&a, 0, m, 0, n);
+			INFO(name << (bogus ? ", wsum not W's" : ""));
 			REQUIRE(same_bits(got, want));
 		}
 	}
