@@ -10,8 +10,11 @@
 //		instruction-set variant this CPU has, and Eigen's product
 //	kinfer_bench model FILE.onnx --input X.npy... [--shape NAME=D0,..]
 //			[--reps R] [--output Y.npy] [--profile]
+//			[--quantize int8 --calibrate DIR]
 //		a whole model through kinfer's userspace build; --profile adds
-//		the time per kernel op kind and the slowest nodes
+//		the time per kernel op kind and the slowest nodes; --quantize
+//		runs its MatMuls on int8 (loader/src/quantize.h) and adds the
+//		int8 vs float report
 //	kinfer_bench mlp-eigen W1 b1 W2 b2 X [--reps R]
 //		the LinnOS-shaped MLP relu(X W1 + b1) W2 + b2 in Eigen
 #include "compile.h"
@@ -19,6 +22,7 @@
 #include "exec.h"
 #include "import.h"
 #include "ops.h"
+#include "quantize.h"
 #include "tensor_io.h"
 
 extern "C" {
@@ -49,6 +53,7 @@ struct Args {
 	std::vector<std::string> pos;
 	std::vector<std::string> inputs, shapes;
 	std::string output;
+	kinfer::QuantOptions quant;
 	int reps = 200;
 	bool profile = false;
 };
@@ -69,6 +74,10 @@ Args parse_args(int argc, char **argv)
 			a.shapes.push_back(value());
 		else if (s == "--output")
 			a.output = value();
+		else if (s == "--quantize")
+			a.quant.mode = value();
+		else if (s == "--calibrate")
+			a.quant.calibrate = value();
 		else if (s == "--profile")
 			a.profile = true;
 		else if (s == "--reps")
@@ -237,7 +246,8 @@ int cmd_model(const Args &a)
 	kinfer::ShapeOverrides shapes;
 	for (const std::string &s : a.shapes)
 		shapes.insert(kinfer::parse_shape_override(s));
-	kinfer::Compiled c = kinfer::compile_model(a.pos[0], "bench", shapes);
+	kinfer::QuantReport qr;
+	kinfer::Compiled c = kinfer::compile_quantized(a.pos[0], "bench", shapes, a.quant, &qr);
 	std::vector<kinfer::HostTensor> inputs;
 	for (const std::string &f : a.inputs)
 		inputs.push_back(kinfer::read_tensor(f));
@@ -247,6 +257,8 @@ int cmd_model(const Args &a)
 	out["isa"] = kinfer_isa_ops()->name;
 	if (a.profile)
 		out["profile"] = profile(c.lowered, r, a.reps);
+	if (a.quant.enabled())
+		out["quantize"] = qr.to_json();
 	if (!a.output.empty())
 		kinfer::write_npy(a.output, r.outputs().at(0));
 	std::cout << out.dump() << "\n";

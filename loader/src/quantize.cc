@@ -246,22 +246,24 @@ std::vector<CalibSample> read_calibration(const std::string &dir, const std::vec
 	return r;
 }
 
-std::vector<float> calibrate_ranges(const Lowered &l, const Plan &p, const std::vector<size_t> &ops,
-				    const std::vector<CalibSample> &samples)
+std::vector<std::vector<float>> calibrate_ranges(const Lowered &l, const Plan &p, const std::vector<size_t> &ops,
+						const std::vector<CalibSample> &samples)
 {
 	std::unordered_map<size_t, size_t> slot;
-	for (size_t k = 0; k < ops.size(); k++)
+	std::vector<std::vector<float>> amax(ops.size());
+	for (size_t k = 0; k < ops.size(); k++) {
 		slot[ops[k]] = k;
-	std::vector<float> amax(ops.size(), 0.0f);
+		amax[k].assign((size_t)l.ops[ops[k]].in[0].shape.back(), 0.0f);
+	}
 	PlanRunner r(l, p);
 	auto observe = [&](size_t node) {
 		auto it = slot.find(node);
 		if (it == slot.end())
 			return;
 		HostTensor a = r.value(l.ops[node].in[0]);
-		float &m = amax[it->second];
-		for (uint64_t i = 0; i < a.numel(); i++)
-			m = std::max(m, std::fabs(a.as<float>()[i]));	// NaN stays out; Inf stays in
+		std::vector<float> &m = amax[it->second];
+		for (uint64_t i = 0; i < a.numel(); i++)	// NaN stays out; Inf stays in
+			m[i % m.size()] = std::max(m[i % m.size()], std::fabs(a.as<float>()[i]));
 	};
 	for (const CalibSample &s : samples) {
 		r.set_inputs(s.inputs);
@@ -274,12 +276,47 @@ std::vector<float> calibrate_ranges(const Lowered &l, const Plan &p, const std::
 
 namespace {
 
+std::string input_key(const LRef &a)
+{
+	return std::to_string(a.index) + "@" + std::to_string(a.byte_off) + shape_str(a.shape);
+}
+
+// max_n |W[k, n]| per row k.
+std::vector<double> row_max(const HostTensor &kn)
+{
+	int64_t k = kn.shape[0], n = kn.shape[1];
+	std::vector<double> m((size_t)k, 0.0);
+	for (int64_t i = 0; i < k; i++)
+		for (int64_t j = 0; j < n; j++)
+			m[i] = std::max(m[i], std::fabs((double)kn.as<float>()[i * n + j]));
+	return m;
+}
+
+// SmoothQuant's migration strength: s = a^alpha / w^(1 - alpha) moves this
+// much of an input channel's range into the weights' row.  Measured on
+// all-MiniLM-L6-v2 (bench's 16 calibration sentences, embedding cosine
+// min/mean vs float): no smoothing 0.954/0.978, alpha 0.5 0.917/0.954,
+// 0.75 0.9940/0.9966, 0.8 0.9943/0.9973, 0.9 0.9941/0.9973, 1 0.9951/0.9969:
+// the feed-forward output's input (GELU) has outlier channels that per-
+// tensor int8 cannot hold.
+constexpr double kSmoothAlpha = 0.8;
+
+double smoothing(double a, double w)
+{
+	return std::clamp(std::pow(a, kSmoothAlpha) / std::pow(w, 1 - kSmoothAlpha), 1e-4, 1e4);
+}
+
+// One quantised input and what reads it: A / s, quantised by x_scale.
+struct InputPlan {
+	std::vector<float> smooth;	// s per channel k
+	float x_scale = 1.0f;
+	LRef x;				// the int8 copy, once placed
+};
+
 struct Rewriter {
 	Lowered &l;
 	std::vector<LOp> ops;				// the new op list
-	std::map<std::string, LRef> quantized;		// A's view -> its int8 copy
-	std::map<int, QuantMatrix> matrices;		// B's weight -> quantised
-	std::map<int, LRef> packed;			// B's weight -> MATMUL_I8's W
+	std::map<std::string, InputPlan> inputs;	// A's view -> its plan
 	std::set<std::string> names;
 	QuantCounts counts;
 
@@ -309,69 +346,111 @@ struct Rewriter {
 		return r;
 	}
 
-	float x_scale(const LOp &op, float amax) const
+	// The smoothing of each input read by @ops (SmoothQuant): s[k] from
+	// max |A[.., k]| and max_n |W[k, n]| over every MatMul reading A, so
+	// that A / s has even ranges across k; then x_scale.
+	void plan_inputs(const std::vector<size_t> &ops, const std::vector<std::vector<float>> &amax)
 	{
-		if (!std::isfinite(amax))
-			throw ModelError(where(op) + ": calibration saw a non-finite input value");
-		return amax == 0 ? 1.0f : std::max(amax / 127.0f, FLT_MIN);
+		std::map<std::string, std::vector<double>> wmax;
+		for (size_t i = 0; i < ops.size(); i++) {
+			const LOp &op = l.ops[ops[i]];
+			for (float v : amax[i])
+				if (!std::isfinite(v))
+					throw ModelError(where(op) + ": calibration saw a non-finite input value");
+			std::vector<double> m = row_max(b_matrix(l, op));
+			std::vector<double> &w = wmax[input_key(op.in[0])];
+			w.resize(m.size(), 0.0);
+			for (size_t k = 0; k < m.size(); k++)
+				w[k] = std::max(w[k], m[k]);
+		}
+		for (size_t i = 0; i < ops.size(); i++) {
+			std::string key = input_key(l.ops[ops[i]].in[0]);
+			if (inputs.count(key))
+				continue;
+			InputPlan &p = inputs[key];
+			const std::vector<double> &w = wmax[key];
+			double top = 0;
+			for (size_t k = 0; k < w.size(); k++) {
+				double a = amax[i][k];
+				double s = a > 0 && w[k] > 0 ? smoothing(a, w[k]) : 1.0;
+				p.smooth.push_back((float)s);
+				top = std::max(top, a / (float)s);
+			}
+			p.x_scale = top == 0 ? 1.0f : std::max((float)(top / 127.0), FLT_MIN);
+		}
 	}
 
-	// The int8 copy of op's A, quantised by a QUANTIZE op placed now.
-	LRef quantize_input(const LOp &op, float scale)
+	// The int8 copy of op's A: MUL by 1 / s, QUANTIZE, placed before
+	// the first MatMul that reads it.
+	LRef quantize_input(const LOp &op)
 	{
 		const LRef &a = op.in[0];
-		std::string key = std::to_string(a.index) + "@" + std::to_string(a.byte_off) + shape_str(a.shape);
-		auto it = quantized.find(key);
-		if (it != quantized.end())
-			return it->second;
-		LRef x = a;
+		InputPlan &p = inputs.at(input_key(a));
+		if (p.x.present())
+			return p.x;
+		std::string name = l.storages[a.index].name;	// (storages grows)
+		std::vector<float> inv;
+		for (float s : p.smooth)
+			inv.push_back(1.0f / s);
+		LRef smoothed = a, x = a;
+		smoothed.byte_off = x.byte_off = 0;
+		smoothed.index = (int)l.storages.size();
+		l.storages.push_back(LStorage{name + ".smooth", smoothed.bytes()});
+		LOp mul;
+		mul.op = KINFER_OP_MUL;
+		mul.in = {a, add_weight(name + ".smooth", name, column_floats(inv))};
+		mul.out = {smoothed};
+		mul.onnx_nodes = op.onnx_nodes;
+		ops.push_back(std::move(mul));
 		x.dtype = DType::i8;
-		x.byte_off = 0;
 		x.index = (int)l.storages.size();
-		l.storages.push_back(LStorage{l.storages[a.index].name + ".i8", x.bytes()});
+		l.storages.push_back(LStorage{name + ".i8", x.bytes()});
 		kinfer_attr_qconvert qa{};
-		qa.scale.f = scale;
+		qa.scale.f = p.x_scale;
 		LOp q;
 		q.op = KINFER_OP_QUANTIZE;
-		q.in = {a};
+		q.in = {smoothed};
 		q.out = {x};
 		q.attr.resize(sizeof(qa));
 		std::memcpy(q.attr.data(), &qa, sizeof(qa));
 		q.onnx_nodes = op.onnx_nodes;
 		ops.push_back(std::move(q));
 		counts.quantizes++;
-		return quantized[key] = x;
+		return p.x = x;
 	}
 
-	const QuantMatrix &matrix(const LOp &op)
+	static HostTensor column_floats(const std::vector<float> &v)
 	{
-		int b = op.in[1].index;
-		auto it = matrices.find(b);
-		if (it != matrices.end())
-			return it->second;
-		QuantMatrix &m = matrices[b] = quantize_matrix(b_matrix(l, op));
-		const LWeight &w = l.weights[b];
-		packed[b] = add_weight(w.source + ".i8", w.source, pack_matrix_i8(m));
-		return m;
+		return HostTensor::from_floats({(int64_t)v.size()}, v);
 	}
 
-	HostTensor column_floats(const std::vector<float> &v) { return HostTensor::from_floats({(int64_t)v.size()}, v); }
-
-	void rewrite(const LOp &op, float amax)
+	// s W, quantised per column.
+	QuantMatrix smoothed_matrix(const LOp &op, const std::vector<float> &s)
 	{
-		float xs = x_scale(op, amax);
-		LRef x = quantize_input(op, xs);
-		const QuantMatrix &m = matrix(op);
+		HostTensor w = b_matrix(l, op);
+		int64_t n = w.shape[1];
+		for (int64_t i = 0; i < w.shape[0]; i++)
+			for (int64_t j = 0; j < n; j++)
+				w.as<float>()[i * n + j] *= s[i];
+		return quantize_matrix(w);
+	}
+
+	void rewrite(const LOp &op)
+	{
+		LRef x = quantize_input(op);
+		const InputPlan &p = inputs.at(input_key(op.in[0]));
+		QuantMatrix m = smoothed_matrix(op, p.smooth);
 		const std::string &src = l.weights[op.in[1].index].source;
 		std::vector<float> scale(m.n);
 		for (int64_t j = 0; j < m.n; j++)
-			scale[j] = xs * m.scale[j];
+			scale[j] = p.x_scale * m.scale[j];
 		HostTensor wsum;
 		wsum.dtype = DType::i32;
 		wsum.shape = {m.n};
 		wsum.data.resize(m.n * sizeof(int32_t));
 		std::memcpy(wsum.data.data(), m.wsum.data(), wsum.data.size());
-		std::vector<LRef> in{x, packed.at(op.in[1].index), add_weight(src + ".scale", src, column_floats(scale)),
+		std::vector<LRef> in{x, add_weight(src + ".i8", src, pack_matrix_i8(m)),
+				     add_weight(src + ".scale", src, column_floats(scale)),
 				     add_weight(src + ".wsum", src, std::move(wsum))};
 		kinfer_attr_matmul a = matmul_attr(op);
 		if (has_bias(op))
@@ -433,20 +512,19 @@ void drop_unused_weights(Lowered &l)
 
 } // namespace
 
-QuantCounts quantize_lowered(Lowered &l, const std::vector<size_t> &ops, const std::vector<float> &amax)
+QuantCounts quantize_lowered(Lowered &l, const std::vector<size_t> &ops,
+			     const std::vector<std::vector<float>> &amax)
 {
 	if (ops.size() != amax.size())
 		throw std::logic_error("quantize_lowered: one range per op");
-	std::unordered_map<size_t, float> range;
-	for (size_t k = 0; k < ops.size(); k++)
-		range[ops[k]] = amax[k];
+	std::set<size_t> quantised(ops.begin(), ops.end());
 	Rewriter rw(l);
+	rw.plan_inputs(ops, amax);
 	for (size_t i = 0; i < l.ops.size(); i++) {
-		auto it = range.find(i);
-		if (it == range.end())
-			rw.ops.push_back(std::move(l.ops[i]));
+		if (quantised.count(i))
+			rw.rewrite(l.ops[i]);
 		else
-			rw.rewrite(l.ops[i], it->second);
+			rw.ops.push_back(std::move(l.ops[i]));
 	}
 	l.ops = std::move(rw.ops);
 	drop_unused_weights(l);
@@ -544,7 +622,7 @@ QuantReport quantize_model(Compiled &c, const QuantOptions &q)
 	std::vector<size_t> ops = quant_candidates(c.lowered);
 	if (ops.empty())
 		throw ModelError(c.file + ": --quantize int8: no MatMul with a constant 2-D weight to quantise");
-	std::vector<float> amax = calibrate_ranges(c.lowered, c.plan, ops, samples);
+	std::vector<std::vector<float>> amax = calibrate_ranges(c.lowered, c.plan, ops, samples);
 	Compiled fl = c;
 	QuantReport r;
 	r.counts = quantize_lowered(c.lowered, ops, amax);

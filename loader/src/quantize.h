@@ -6,15 +6,20 @@
 // (panels or rows, not transposed, no batch axes), with alpha 1, an
 // optional constant bias of N values and no activation or RELU, becomes
 //
-//	QUANTIZE(A; x_scale, zero point 0) -> int8 X
+//	MUL(A, 1 / s) -> QUANTIZE(x_scale, zero point 0) -> int8 X
 //	MATMUL_I8(X, Wq, scale = x_scale * w_scale, wsum, bias)
 //
-// Weights are quantised per output column, symmetric: w_scale[n] =
-// max_k |W[k, n]| / 127 (1 for an all-zero column), Wq = W / w_scale
-// rounded half to even, clamped to [-127, 127].  x_scale is max |A| / 127
-// over the calibration samples, run through the float plan in the
-// reference executor.  MatMuls that read the same A share one QUANTIZE;
-// products of two activations (attention) stay float.
+// s is SmoothQuant's per-channel smoothing (s[k] = a[k]^0.8 / w[k]^0.2,
+// a[k] = max |A[..., k]| over the calibration samples, w[k] = max_n
+// |W[k, n]| over the MatMuls reading A): A / s . s W = A W, with the
+// outlier channels' range moved into the weights.  x_scale is
+// max_k a[k] / s[k] / 127.  The weights s W are quantised per output
+// column, symmetric: w_scale[n] = max_k |W'[k, n]| / 127 (1 for an
+// all-zero column), Wq = W' / w_scale rounded half to even, clamped to
+// [-127, 127].  The ranges come from the calibration samples run through
+// the float plan in the reference executor.  MatMuls that read the same A
+// share one MUL and QUANTIZE; products of two activations (attention)
+// stay float.
 //
 // Calibration DIR (docs/performance.md, "int8 MatMuls"): one subdirectory
 // per sample, in name order, each holding `<input>.npy` for every graph
@@ -68,16 +73,18 @@ struct CalibSample {
 // Throws InputError naming the directory or file and the cause.
 std::vector<CalibSample> read_calibration(const std::string &dir, const std::vector<LPort> &inputs);
 
-// max |A| of each op in @ops over every sample, from float runs of l.
-std::vector<float> calibrate_ranges(const Lowered &l, const Plan &p, const std::vector<size_t> &ops,
-				    const std::vector<CalibSample> &samples);
+// max |A[..., k]| per channel k of each op in @ops over every sample,
+// from float runs of l.
+std::vector<std::vector<float>> calibrate_ranges(const Lowered &l, const Plan &p, const std::vector<size_t> &ops,
+						const std::vector<CalibSample> &samples);
 
 struct QuantCounts {
 	size_t matmuls = 0, quantizes = 0;
 };
-// The rewrite: @ops (quant_candidates) with the input ranges @amax.
-// Weights no op reads any more are dropped.
-QuantCounts quantize_lowered(Lowered &l, const std::vector<size_t> &ops, const std::vector<float> &amax);
+// The rewrite: @ops (quant_candidates) with their inputs' channel ranges
+// @amax.  Weights no op reads any more are dropped.
+QuantCounts quantize_lowered(Lowered &l, const std::vector<size_t> &ops,
+			     const std::vector<std::vector<float>> &amax);
 
 // How the int8 plan's outputs compare with the float plan's.
 struct OutputAccuracy {

@@ -2,7 +2,8 @@
 //
 // --quantize int8 (loader/src/quantize.h): the per-column weight quantiser
 // and MATMUL_I8's packing against float64 references computed here, which
-// MatMuls the pass rewrites and how (one QUANTIZE per shared input,
+// MatMuls the pass rewrites and how (the smoothed weights within half a
+// step of the float ones, one QUANTIZE per shared input,
 // attention products stay float), the calibration directory's errors, and
 // the calibrated ranges against the float64 activations.
 #include "onnx_builders.h"
@@ -147,35 +148,87 @@ TEST_CASE("pack_matrix_i8 holds W(k, n) at [n / 16][k / 4][(n % 16) * 4 + k % 4]
 	}
 }
 
-TEST_CASE("quantize_lowered: each constant MatMul becomes QUANTIZE + MATMUL_I8", "[quantize]")
+namespace {
+
+// The rewritten MatMul's effective weight, inv[k] * Wq[k, n] * w_scale[n]
+// (w_scale = scale / x_scale), is W within half a quantisation step, and
+// the calibrated range of A / s fills [-127, 127] * x_scale.
+void check_rewrite(const Lowered &l, const LOp &mul, const LOp &quant, const LOp &mm, const HostTensor &w,
+		   const std::vector<float> &amax)
 {
-	Compiled c = mlp(24, 40, 10).compiled();
+	const float *inv = l.weights[mul.in[1].index].t.as<float>();
+	kinfer_attr_qconvert qa;
+	std::memcpy(&qa, quant.attr.data(), sizeof(qa));
+	REQUIRE(qa.zero_point == 0);
+	double top = 0;
+	for (size_t k = 0; k < amax.size(); k++)
+		top = std::max(top, (double)amax[k] * inv[k]);
+	REQUIRE(top == Approx(127.0 * qa.scale.f).epsilon(1e-6));
+	int64_t k = w.shape[0], n = w.shape[1], kp = (k + 3) / 4;
+	const int8_t *wq = l.weights[mm.in[1].index].t.as<int8_t>();
+	const float *scale = l.weights[mm.in[2].index].t.as<float>();
+	const int32_t *wsum = l.weights[mm.in[3].index].t.as<int32_t>();
+	for (int64_t j = 0; j < n; j++) {
+		double ws = (double)scale[j] / qa.scale.f;
+		int64_t sum = 0;
+		for (int64_t i = 0; i < k; i++) {
+			int q = wq[((j / 16) * kp + i / 4) * 64 + (j % 16) * 4 + i % 4];
+			sum += q;
+			double eff = q * ws * inv[i], want = w.as<float>()[i * n + j];
+			REQUIRE(std::fabs(eff - want) <= 0.5 * ws * inv[i] * (1 + 1e-5) + 1e-12);
+		}
+		REQUIRE(wsum[j] == sum);
+	}
+}
+
+} // namespace
+
+TEST_CASE("quantize_lowered: each constant MatMul becomes MUL + QUANTIZE + MATMUL_I8", "[quantize]")
+{
+	std::mt19937 rng(4);
+	const int64_t in = 24, hidden = 40, out = 10;
+	std::vector<float> w1 = random_floats(in * hidden, rng), w2 = random_floats(hidden * out, rng);
+	ModelBuilder b;
+	b.input("x", {2, in}).output("y", {2, out});
+	b.init("w1", {in, hidden}, w1).init("b1", {hidden}, random_floats(hidden, rng));
+	b.init("w2", {hidden, out}, w2);
+	b.node("MatMul", {"x", "w1"}, {"h0"}, "d0");
+	b.node("Add", {"h0", "b1"}, {"h1"}, "d0_add");
+	b.node("Relu", {"h1"}, {"h2"}, "act");
+	b.node("MatMul", {"h2", "w2"}, {"y"}, "d1");
+	Compiled c = b.compiled();
 	std::vector<size_t> ops = quant_candidates(c.lowered);
 	REQUIRE(ops.size() == 2);
 	size_t weights_before = c.lowered.weights.size();
-	QuantCounts n = quantize_lowered(c.lowered, ops, {3.0f, 5.0f});
+	std::vector<std::vector<float>> amax{random_floats(in, rng), random_floats(hidden, rng)};
+	for (auto &a : amax)
+		for (float &v : a)
+			v = std::fabs(v) + 0.1f;
+	amax[0][3] = 40.0f;	// an outlier channel
+	QuantCounts n = quantize_lowered(c.lowered, ops, amax);
 	REQUIRE(n.matmuls == 2);
 	REQUIRE(n.quantizes == 2);
 	REQUIRE(count_ops(c.lowered, KINFER_OP_MATMUL) == 0);
 	REQUIRE(count_ops(c.lowered, kOpMatmulI8) == 2);
 	REQUIRE(count_ops(c.lowered, KINFER_OP_QUANTIZE) == 2);
-	// The float kernels are gone: W, scale and wsum per MatMul; the biases stay.
-	REQUIRE(c.lowered.weights.size() == weights_before + 4);
-	for (const LOp &op : c.lowered.ops) {
-		if (op.op == KINFER_OP_QUANTIZE) {
-			kinfer_attr_qconvert a;
-			std::memcpy(&a, op.attr.data(), sizeof(a));
-			REQUIRE(op.out[0].dtype == DType::i8);
-			REQUIRE(a.zero_point == 0);
-			REQUIRE((a.scale.f == 3.0f / 127 || a.scale.f == 5.0f / 127));
-		}
-		if (op.op == kOpMatmulI8) {
-			REQUIRE(op.in.size() == 5);
-			REQUIRE(op.in[0].dtype == DType::i8);
-			REQUIRE(op.in[1].dtype == DType::i8);
-			REQUIRE(op.in[3].dtype == DType::i32);
-			REQUIRE(op.out[0].dtype == DType::f32);
-		}
+	REQUIRE(count_ops(c.lowered, KINFER_OP_MUL) == 2);
+	// The float kernels are gone: 1 / s, W, scale and wsum per MatMul; the bias stays.
+	REQUIRE(c.lowered.weights.size() == weights_before - 2 + 8);
+	std::vector<const LOp *> seq;
+	for (const LOp &op : c.lowered.ops)
+		if (op.op == KINFER_OP_MUL || op.op == KINFER_OP_QUANTIZE || op.op == kOpMatmulI8)
+			seq.push_back(&op);
+	REQUIRE(seq.size() == 6);
+	for (int m = 0; m < 2; m++) {
+		const LOp &mul = *seq[3 * m], &q = *seq[3 * m + 1], &mm = *seq[3 * m + 2];
+		REQUIRE(mul.op == KINFER_OP_MUL);
+		REQUIRE(q.op == KINFER_OP_QUANTIZE);
+		REQUIRE(mm.op == kOpMatmulI8);
+		REQUIRE(q.out[0].dtype == DType::i8);
+		REQUIRE(mm.in[0].index == q.out[0].index);
+		REQUIRE(mm.in.size() == (m == 0 ? 5u : 4u));	// d0 has a bias
+		REQUIRE(mm.out[0].dtype == DType::f32);
+		check_rewrite(c.lowered, mul, q, mm, F({m ? hidden : in, m ? out : hidden}, m ? w2 : w1), amax[m]);
 	}
 	Plan p = plan_model(c.lowered);
 	REQUIRE(plan_verify(c.lowered, p) == "");
@@ -195,10 +248,12 @@ TEST_CASE("MatMuls reading one input share its QUANTIZE; activation products sta
 	Compiled c = b.compiled();
 	std::vector<size_t> ops = quant_candidates(c.lowered);
 	REQUIRE(ops.size() == 2);
-	QuantCounts n = quantize_lowered(c.lowered, ops, {2.0f, 2.0f});
+	QuantCounts n = quantize_lowered(c.lowered, ops, {std::vector<float>(16, 2.0f), std::vector<float>(16, 2.0f)});
 	REQUIRE(n.matmuls == 2);
 	REQUIRE(n.quantizes == 1);
 	REQUIRE(count_ops(c.lowered, KINFER_OP_MATMUL) == 1);
+	REQUIRE(count_ops(c.lowered, KINFER_OP_QUANTIZE) == 1);
+	REQUIRE(count_ops(c.lowered, KINFER_OP_MUL) == 1);
 }
 
 TEST_CASE("read_calibration: sample directories, one flat sample, and errors naming the file",
@@ -243,7 +298,7 @@ TEST_CASE("read_calibration: sample directories, one flat sample, and errors nam
 	}
 }
 
-TEST_CASE("calibrate_ranges: max |A| of each quantised MatMul over the samples", "[quantize]")
+TEST_CASE("calibrate_ranges: max |A[.., k]| of each quantised MatMul over the samples", "[quantize]")
 {
 	const int64_t in = 24, hidden = 40, out = 10;
 	std::mt19937 rng(9);
@@ -260,20 +315,24 @@ TEST_CASE("calibrate_ranges: max |A| of each quantised MatMul over the samples",
 	std::vector<size_t> ops = quant_candidates(c.lowered);
 	REQUIRE(ops.size() == 2);
 	std::vector<CalibSample> samples;
-	double want0 = 0, want1 = 0;
+	std::vector<double> want0(in, 0.0), want1(hidden, 0.0);
 	for (int s = 0; s < 3; s++) {
 		std::vector<float> x = random_floats(in, rng, 2.0f);
 		samples.push_back(CalibSample{"s" + std::to_string(s), {F({1, in}, x)}});
-		for (float v : x)
-			want0 = std::max(want0, std::fabs((double)v));
+		for (int64_t k = 0; k < in; k++)
+			want0[k] = std::max(want0[k], std::fabs((double)x[k]));
 		for (int64_t j = 0; j < hidden; j++) {
 			double h = b1[j];
 			for (int64_t i = 0; i < in; i++)
 				h += (double)x[i] * w1[i * hidden + j];
-			want1 = std::max(want1, std::max(h, 0.0));
+			want1[j] = std::max(want1[j], std::max(h, 0.0));
 		}
 	}
-	std::vector<float> amax = calibrate_ranges(c.lowered, c.plan, ops, samples);
-	REQUIRE(amax[0] == (float)want0);
-	REQUIRE(amax[1] == Approx(want1).epsilon(1e-5));
+	std::vector<std::vector<float>> amax = calibrate_ranges(c.lowered, c.plan, ops, samples);
+	REQUIRE(amax[0].size() == (size_t)in);
+	REQUIRE(amax[1].size() == (size_t)hidden);
+	for (int64_t k = 0; k < in; k++)
+		REQUIRE(amax[0][k] == (float)want0[k]);
+	for (int64_t j = 0; j < hidden; j++)
+		REQUIRE(amax[1][j] == Approx(want1[j]).epsilon(1e-5).margin(1e-6));
 }
