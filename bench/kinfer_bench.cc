@@ -8,6 +8,11 @@
 //		an ONNX MatMul [M,K] x [K,N] through kinfer's plan and op path
 //		(prepare + eval per run, as the module runs it) for every
 //		instruction-set variant this CPU has, and Eigen's product
+//	kinfer_bench qgemm M K N [--reps R]
+//		MATMUL_I8 [M,K] x [K,N] int8 with its float epilogue, alone and
+//		after QUANTIZE of a float X (the int8 path of one MatMul), hand-
+//		built nodes through prepare + eval per run, for every variant
+//		this CPU has (avx512 also without VNNI); GOP/s count 2*M*K*N
 //	kinfer_bench model FILE.onnx --input X.npy... [--shape NAME=D0,..]
 //			[--reps R] [--output Y.npy] [--profile]
 //			[--quantize int8 --calibrate DIR]
@@ -27,6 +32,7 @@
 
 extern "C" {
 #include "math/isa.h"
+#include "ops/exec.h"
 }
 
 #include <Eigen/Dense>
@@ -215,6 +221,128 @@ int cmd_gemm(const Args &a)
 	return 0;
 }
 
+// One hand-built node in @arena: prepared and evaluated per run, as the
+// module runs a node.
+struct BenchNode {
+	alignas(8) uint8_t bytes[KINFER_MAX_NODE_BYTES] = {};
+	kinfer_exec ex;
+	kinfer_buffers bufs;
+
+	template <typename A>
+	BenchNode(std::vector<uint64_t> &arena, uint16_t op, const std::vector<kinfer_tensor> &in,
+		  const std::vector<kinfer_tensor> &out, const A &attr)
+	{
+		kinfer_node n{};
+		n.op = op;
+		n.n_in = (uint8_t)in.size();
+		n.n_out = (uint8_t)out.size();
+		n.attr_bytes = sizeof(A);
+		n.size = (uint16_t)(sizeof(n) + (in.size() + out.size()) * sizeof(kinfer_tensor) + sizeof(A));
+		uint8_t *p = bytes;
+		std::memcpy(p, &n, sizeof(n));
+		p += sizeof(n);
+		for (const auto *v : {&in, &out})
+			for (const kinfer_tensor &t : *v) {
+				std::memcpy(p, &t, sizeof(t));
+				p += sizeof(t);
+			}
+		std::memcpy(p, &attr, sizeof(A));
+		std::memset(&bufs, 0, sizeof(bufs));
+		bufs.arena.data = arena.data();
+		bufs.arena.size = (uint32_t)(arena.size() * 8);
+	}
+	void run()
+	{
+		if (kinfer_node_prepare(&ex, reinterpret_cast<const kinfer_node *>(bytes), &bufs) ||
+		    ex.desc->eval(&ex, 0, ex.units))
+			throw std::runtime_error("qgemm: a hand-built node failed");
+	}
+};
+
+int cmd_qgemm(const Args &a)
+{
+	if (a.pos.size() != 3)
+		throw kinfer::UsageError("qgemm M K N");
+	uint32_t m = std::stoul(a.pos[0]), k = std::stoul(a.pos[1]), n = std::stoul(a.pos[2]);
+	if (!m || !k || !n || k > KINFER_MATMUL_I8_MAX_K)
+		throw kinfer::UsageError("qgemm M K N: 1 <= K <= 65535, M, N >= 1");
+	uint32_t groups = (k + 3) / 4, panels = (n + 15) / 16;
+	std::mt19937 rng(142);
+	std::uniform_int_distribution<int> i8(-128, 127);
+	std::normal_distribution<float> val(0.0f, 1.0f);
+	std::vector<uint64_t> arena(1);
+	uint32_t top = 0;
+	auto add = [&](uint8_t dtype, std::vector<uint32_t> dims, uint32_t esize) {
+		kinfer_tensor t{};
+		uint64_t count = 1;
+		t.dtype = dtype;
+		t.off = top;
+		t.rank = (uint8_t)dims.size();
+		for (size_t i = 0; i < dims.size(); i++)
+			count *= t.dims[i] = dims[i];
+		top += (uint32_t)((count * esize + 63) / 64 * 64);
+		arena.resize(top / 8);
+		return t;
+	};
+	kinfer_tensor x = add(KINFER_DTYPE_FLOAT32, {m, k}, 4), xq = add(KINFER_DTYPE_INT8, {m, k}, 1);
+	kinfer_tensor w = add(KINFER_DTYPE_INT8, {panels, groups, 64}, 1);
+	kinfer_tensor scale = add(KINFER_DTYPE_FLOAT32, {n}, 4), wsum = add(KINFER_DTYPE_INT32, {n}, 4);
+	kinfer_tensor bias = add(KINFER_DTYPE_FLOAT32, {n}, 4), y = add(KINFER_DTYPE_FLOAT32, {m, n}, 4);
+	auto at = [&](const kinfer_tensor &t) { return reinterpret_cast<uint8_t *>(arena.data()) + t.off; };
+	float *xf = reinterpret_cast<float *>(at(x)), *sf = reinterpret_cast<float *>(at(scale));
+	float *bf = reinterpret_cast<float *>(at(bias));
+	int32_t *ws = reinterpret_cast<int32_t *>(at(wsum));
+	int8_t *wp = reinterpret_cast<int8_t *>(at(w));
+	for (uint32_t i = 0; i < m * k; i++)
+		xf[i] = val(rng);
+	for (uint32_t j = 0; j < n; j++) {
+		ws[j] = 0;
+		sf[j] = 1e-4f;
+		bf[j] = val(rng);
+	}
+	for (uint32_t l = 0; l < k; l++)
+		for (uint32_t j = 0; j < n; j++) {
+			int8_t v = (int8_t)i8(rng);
+			wp[(j / 16 * groups + l / 4) * 64 + (j % 16) * 4 + l % 4] = v;
+			ws[j] += v;
+		}
+	kinfer_attr_qconvert qa{};
+	qa.scale.f = 4.0f / 127.0f;
+	kinfer_attr_matmul_i8 ma{};
+	BenchNode quantize(arena, KINFER_OP_QUANTIZE, {x}, {xq}, qa);
+	BenchNode matmul(arena, KINFER_OP_MATMUL_I8, {xq, w, scale, wsum, bias}, {y}, ma);
+	quantize.run();
+
+	double op = 2.0 * m * k * n;
+	auto rate = [&](json t) {
+		t["gops"] = op / t["p50_us"].get<double>() / 1e3;
+		return t;
+	};
+	json out = {{"m", m}, {"k", k}, {"n", n}, {"kinfer", json::object()}};
+	enum kinfer_isa before = kinfer_isa_get();
+	bool vnni = kinfer_isa_vnni();
+	for (int isa = KINFER_ISA_GENERIC; isa <= kinfer_isa_best(); isa++)
+		for (bool v : {false, true}) {
+			if (v && !(isa == KINFER_ISA_AVX512 && vnni))
+				continue;
+			kinfer_isa_set((enum kinfer_isa)isa);
+			kinfer_isa_set_vnni(v);
+			std::string name = kinfer_isa_table((enum kinfer_isa)isa)->name;
+			if (isa == KINFER_ISA_AVX512)
+				name += v ? "-vnni" : "-novnni";
+			out["kinfer"][name] = {
+				{"matmul_i8", rate(time_it(a.reps, [&] { matmul.run(); }))},
+				{"quantize+matmul_i8", rate(time_it(a.reps, [&] {
+					 quantize.run();
+					 matmul.run();
+				 }))}};
+		}
+	kinfer_isa_set(before);
+	kinfer_isa_set_vnni(vnni);
+	std::cout << out.dump() << "\n";
+	return 0;
+}
+
 // Mean microseconds per run for each kernel op kind, and the ten slowest
 // nodes, over @reps profiled runs.
 json profile(const kinfer::Lowered &l, kinfer::PlanRunner &r, int reps)
@@ -303,11 +431,13 @@ int main(int argc, char **argv)
 			return cmd_peak();
 		if (cmd == "gemm")
 			return cmd_gemm(a);
+		if (cmd == "qgemm")
+			return cmd_qgemm(a);
 		if (cmd == "model")
 			return cmd_model(a);
 		if (cmd == "mlp-eigen")
 			return cmd_mlp_eigen(a);
-		std::cerr << "usage: kinfer_bench peak | gemm M K N | model FILE.onnx --input X.npy ... | "
+		std::cerr << "usage: kinfer_bench peak | gemm M K N | qgemm M K N | model FILE.onnx --input X.npy ... | "
 			     "mlp-eigen W1 b1 W2 b2 X  [--reps R]\n";
 		return 2;
 	} catch (const std::exception &e) {
