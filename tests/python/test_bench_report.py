@@ -219,6 +219,35 @@ def test_checks_pass_and_fail_on_the_issue_limits() -> None:
     assert bad["CNN kinfer/ORT <= 1.5"] == ("fail", pytest.approx(1.6))
 
 
+def _int8(report: dict[str, Any], p50: float, held_out: float, sample_min: float) -> dict[str, Any]:
+    report["models"]["minilm_32"]["int8"] = {
+        "p50_us": p50, "p99_us": 2 * p50, "reps": 10, "cosine_vs_float": held_out,
+        "max_abs_vs_float": 0.01,
+        "quantize": {"mode": "int8", "matmuls": 36, "quantizes": 24, "samples": 16,
+                     "outputs": [{"name": "embedding", "cosine_min": sample_min,
+                                  "cosine_mean": 0.997, "max_abs_diff": 0.02}]}}  # fmt: skip
+    return report
+
+
+def test_int8_checks_speed_ratio_and_the_lower_cosine() -> None:
+    report = _int8(_report(65.0, 0.8, (900.0, 1000.0), (140.0, 100.0)), 450.0, 0.998, 0.994)
+    good = _statuses(report)
+    assert good["int8 MiniLM >= 1.8x faster than float"] == ("pass", pytest.approx(2.0))
+    assert good["int8 MiniLM cosine >= 0.99"] == ("pass", pytest.approx(0.994))
+    md = run.render_markdown(report)
+    assert "| minilm_32 | 900 | 450 | 2.00 | 0.9980 | 0.9940 / 0.9970 | 36 / 24 | 16 |" in md
+
+    bad = _statuses(_int8(_report(65.0, 0.8, (900.0, 1000.0), (140.0, 100.0)), 600.0, 0.985, 0.994))
+    assert bad["int8 MiniLM >= 1.8x faster than float"] == ("fail", pytest.approx(1.5))
+    assert bad["int8 MiniLM cosine >= 0.99"] == ("fail", pytest.approx(0.985))
+
+    report["models"]["minilm_32"]["int8"] = {"error": "kinfer_bench model exited with 3"}
+    missing = _statuses(report)
+    assert missing["int8 MiniLM >= 1.8x faster than float"] == ("missing", None)
+    assert missing["int8 MiniLM cosine >= 0.99"] == ("missing", None)
+    assert "exited with 3" in run.render_markdown(report)
+
+
 def test_checks_without_numbers_are_missing() -> None:
     report = _report(65.0, 0.8, (900.0, 1000.0), (140.0, 100.0))
     report["models"]["cnn"]["kinfer"] = {"error": "kinfer_bench model exited with -11"}

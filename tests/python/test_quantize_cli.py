@@ -30,7 +30,8 @@ EXIT_USAGE, EXIT_INVALID = 2, 3
 def kinfer(*args: object, check: int | None = 0) -> subprocess.CompletedProcess[str]:
     r = subprocess.run([KINFER, *map(str, args)], capture_output=True, text=True, timeout=300)
     if check is not None:
-        assert r.returncode == check, f"exit {r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"
+        assert r.returncode == check, (
+            f"exit {r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}")
     return r
 
 
@@ -43,7 +44,8 @@ def save(tmp_path: Path, graph: onnx.GraphProto, opset: int = 17) -> Path:
     return p
 
 
-def mlp(din: int = 24, hidden: int = 48, dout: int = 10, batch: int = 4) -> tuple[onnx.GraphProto, dict]:
+def mlp(din: int = 24, hidden: int = 48, dout: int = 10,
+        batch: int = 4) -> tuple[onnx.GraphProto, dict]:
     g = np.random.default_rng(1)
     w = {"w1": g.standard_normal((din, hidden)).astype(np.float32) * 0.3,
          "b1": g.standard_normal(hidden).astype(np.float32) * 0.1,
@@ -62,7 +64,8 @@ def mlp(din: int = 24, hidden: int = 48, dout: int = 10, batch: int = 4) -> tupl
 
 
 def dense(name: str, x: str, g: np.random.Generator, k: int, n: int, inits: list) -> list:
-    inits += [numpy_helper.from_array((g.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32), f"{name}/w"),
+    w = (g.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32)
+    inits += [numpy_helper.from_array(w, f"{name}/w"),
               numpy_helper.from_array((g.standard_normal(n) * 0.1).astype(np.float32), f"{name}/b")]
     return [helper.make_node("MatMul", [x, f"{name}/w"], [f"{name}_mm"], name=f"{name}/MatMul"),
             helper.make_node("Add", [f"{name}_mm", f"{name}/b"], [name], name=f"{name}/Add")]
@@ -79,9 +82,10 @@ def encoder(seq: int = 8, d: int = 32, heads: int = 2, ff: int = 64) -> onnx.Gra
     """One BERT layer: Q/K/V from one input, softmax attention, output
     projection, residual + LayerNorm, GELU (erf) feed-forward, residual + LayerNorm."""
     g = np.random.default_rng(2)
-    inits: list = [numpy_helper.from_array(np.array([1, seq, heads, d // heads], np.int64), "heads_shape"),
+    head_shape = np.array([1, seq, heads, d // heads], np.int64)
+    inits: list = [numpy_helper.from_array(head_shape, "heads_shape"),
                    numpy_helper.from_array(np.array([1, seq, d], np.int64), "model_shape"),
-                   numpy_helper.from_array(np.array(1 / np.sqrt(d // heads), np.float32), "inv_sqrt"),
+                   numpy_helper.from_array(np.float32(1 / np.sqrt(d // heads)), "inv_sqrt"),
                    numpy_helper.from_array(np.array(np.sqrt(2), np.float32), "sqrt2"),
                    numpy_helper.from_array(np.array(0.5, np.float32), "half"),
                    numpy_helper.from_array(np.array(1.0, np.float32), "one")]
@@ -109,8 +113,9 @@ def encoder(seq: int = 8, d: int = 32, heads: int = 2, ff: int = 64) -> onnx.Gra
     n += dense("f2", "gelu", g, ff, d, inits)
     n += [helper.make_node("Add", ["f2", "ln1"], ["r2"], name="residual2")]
     n += layer_norm("y", "r2", d, inits)
-    return helper.make_graph(n, "encoder", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, seq, d])],
-                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, seq, d])], inits)
+    return helper.make_graph(
+        n, "encoder", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, seq, d])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, seq, d])], inits)
 
 
 def write_samples(root: Path, xs: list[np.ndarray], name: str = "x") -> Path:
@@ -125,14 +130,17 @@ def ort_run(path: Path, x: np.ndarray) -> np.ndarray:
     return sess.run(None, {"x": x})[0]
 
 
-def run_reference(path: Path, x: np.ndarray, tmp_path: Path, *quant: object) -> tuple[np.ndarray, str]:
+def run_reference(path: Path, x: np.ndarray, tmp_path: Path,
+                  *quant: object) -> tuple[np.ndarray, str]:
     np.save(tmp_path / "in.npy", x)
-    r = kinfer("run", "--reference", path, "-i", tmp_path / "in.npy", "-o", tmp_path / "out.npy", *quant)
+    r = kinfer("run", "--reference", path, "-i", tmp_path / "in.npy",
+               "-o", tmp_path / "out.npy", *quant)
     return np.load(tmp_path / "out.npy"), r.stderr
 
 
 def report_numbers(text: str) -> dict[str, float]:
-    m = re.search(r"quantize int8: (\d+) MatMuls, (\d+) QUANTIZE; (\d+) samples: cosine min ([\d.]+) "
+    m = re.search(r"quantize int8: (\d+) MatMuls, (\d+) QUANTIZE; (\d+) samples: "
+                  r"cosine min ([\d.]+) "
                   r"mean ([\d.]+), max \|diff\| ([\d.e+-]+)", text)
     assert m, text
     keys = ("matmuls", "quantizes", "samples", "cos_min", "cos_mean", "max_diff")
@@ -221,7 +229,8 @@ def test_encoder_int8_against_ort_and_its_report(tmp_path: Path) -> None:
         assert np.abs(got - want).max() <= (0.3 if held_out else 0.15), i
         if i < len(xs):
             f, _ = run_reference(path, x, tmp_path)
-            cosines.append(float(np.dot(got.ravel(), f.ravel()) / np.linalg.norm(got) / np.linalg.norm(f)))
+            cosines.append(float(np.dot(got.ravel(), f.ravel())
+                                 / np.linalg.norm(got) / np.linalg.norm(f)))
             diffs.append(float(np.abs(got - f).max()))
     rep = report_numbers(err)
     assert rep["cos_min"] == pytest.approx(min(cosines), abs=1e-4)
@@ -233,12 +242,16 @@ def test_encoder_int8_against_ort_and_its_report(tmp_path: Path) -> None:
     ("args", "code", "message"),
     [
         (["--quantize", "int8"], EXIT_USAGE, "--quantize int8 needs --calibrate DIR"),
-        (["--quantize", "fp16", "--calibrate", "{calib}"], EXIT_USAGE, "--quantize fp16: the only mode is int8"),
+        (["--quantize", "fp16", "--calibrate", "{calib}"], EXIT_USAGE,
+         "--quantize fp16: the only mode is int8"),
         (["--calibrate", "{calib}"], EXIT_USAGE, "--calibrate needs --quantize int8"),
-        (["--quantize", "int8", "--calibrate", "{tmp}/nope"], EXIT_INVALID, "/nope: no such directory"),
+        (["--quantize", "int8", "--calibrate", "{tmp}/nope"], EXIT_INVALID,
+         "/nope: no such directory"),
         (["--quantize", "int8", "--calibrate", "{empty}"], EXIT_INVALID, "no samples"),
-        (["--quantize", "int8", "--calibrate", "{missing}"], EXIT_INVALID, "s01: no x.npy for input 'x'"),
-        (["--quantize", "int8", "--calibrate", "{extra}"], EXIT_INVALID, "x2.npy: not an input of the model"),
+        (["--quantize", "int8", "--calibrate", "{missing}"], EXIT_INVALID,
+         "s01: no x.npy for input 'x'"),
+        (["--quantize", "int8", "--calibrate", "{extra}"], EXIT_INVALID,
+         "x2.npy: not an input of the model"),
         (["--quantize", "int8", "--calibrate", "{wrong}"], EXIT_INVALID,
          "x.npy: int32[4,24] does not match input 'x' float32[4,24]"),
     ],
@@ -254,7 +267,8 @@ def test_errors(tmp_path: Path, args: list[str], code: int, message: str) -> Non
     write_samples(tmp_path / "wrong", [np.ones((4, 24), np.int32)])
     np.save(tmp_path / "in.npy", np.ones((4, 24), np.float32))
     fmt = {"calib": calib, "tmp": tmp_path, "empty": tmp_path / "empty",
-           "missing": tmp_path / "missing", "wrong": tmp_path / "wrong", "extra": tmp_path / "extra"}
+           "missing": tmp_path / "missing", "wrong": tmp_path / "wrong",
+           "extra": tmp_path / "extra"}
     argv = [a.format(**fmt) for a in args]
     for cmd in (["run", "--reference", path, "-i", tmp_path / "in.npy"], ["inspect", path]):
         r = kinfer(*cmd, *argv, check=code)
