@@ -18,16 +18,6 @@
 #include <sstream>
 #include <unordered_map>
 
-#ifdef KINFER_ATTR_BYTES_matmul_i8
-static_assert(kinfer::kOpMatmulI8 == KINFER_OP_MATMUL_I8, "kOpMatmulI8 follows uapi/kinfer_ops.h");
-#else
-// Until MATMUL_I8 is in uapi/kinfer.h: its attributes as specified.
-struct kinfer_attr_matmul_i8 {
-	__u32 act;
-	__u32 reserved;
-};
-#endif
-
 namespace kinfer {
 
 namespace fs = std::filesystem;
@@ -145,7 +135,7 @@ bool quantisable(const Lowered &l, const LOp &op)
 		return false;
 	Shape kn = constant_b(l, op, a);
 	const LRef &x = op.in[0];
-	if (kn.empty() || x.kind != LRef::Kind::arena || x.dtype != DType::f32 || x.shape.empty() ||
+	if (kn.empty() || kn[0] > KINFER_MATMUL_I8_MAX_K || x.kind != LRef::Kind::arena || x.dtype != DType::f32 || x.shape.empty() ||
 	    x.shape.size() > 4 || x.shape.back() != kn[0])
 		return false;
 	return op.out[0].shape.back() == kn[1] && bias_ok(op, kn[1]);
@@ -458,7 +448,7 @@ struct Rewriter {
 		kinfer_attr_matmul_i8 qa{};
 		qa.act = a.act;
 		LOp q;
-		q.op = kOpMatmulI8;
+		q.op = KINFER_OP_MATMUL_I8;
 		q.in = std::move(in);
 		q.out = op.out;
 		q.attr.resize(sizeof(qa));

@@ -3,7 +3,7 @@
 // (`kinfer load MODEL --quantize int8 --calibrate DIR`).
 //
 // Every MATMUL of the lowered graph whose B is a constant 2-D [K, N] matrix
-// (panels or rows, not transposed, no batch axes), with alpha 1, an
+// (panels or rows, not transposed, no batch axes, K <= 65535), alpha 1, an
 // optional constant bias of N values and no activation or RELU, becomes
 //
 //	MUL(A, 1 / s) -> QUANTIZE(x_scale, zero point 0) -> int8 X
@@ -36,9 +36,6 @@
 #include <vector>
 
 namespace kinfer {
-
-// The int8 product's op id (KINFER_OP_MATMUL_I8 of uapi/kinfer.h).
-constexpr uint32_t kOpMatmulI8 = 142;
 
 struct QuantOptions {
 	std::string mode;		// "" (float) or "int8"

@@ -209,21 +209,21 @@ TEST_CASE("quantize_lowered: each constant MatMul becomes MUL + QUANTIZE + MATMU
 	REQUIRE(n.matmuls == 2);
 	REQUIRE(n.quantizes == 2);
 	REQUIRE(count_ops(c.lowered, KINFER_OP_MATMUL) == 0);
-	REQUIRE(count_ops(c.lowered, kOpMatmulI8) == 2);
+	REQUIRE(count_ops(c.lowered, KINFER_OP_MATMUL_I8) == 2);
 	REQUIRE(count_ops(c.lowered, KINFER_OP_QUANTIZE) == 2);
 	REQUIRE(count_ops(c.lowered, KINFER_OP_MUL) == 2);
 	// The float kernels are gone: 1 / s, W, scale and wsum per MatMul; the bias stays.
 	REQUIRE(c.lowered.weights.size() == weights_before - 2 + 8);
 	std::vector<const LOp *> seq;
 	for (const LOp &op : c.lowered.ops)
-		if (op.op == KINFER_OP_MUL || op.op == KINFER_OP_QUANTIZE || op.op == kOpMatmulI8)
+		if (op.op == KINFER_OP_MUL || op.op == KINFER_OP_QUANTIZE || op.op == KINFER_OP_MATMUL_I8)
 			seq.push_back(&op);
 	REQUIRE(seq.size() == 6);
 	for (int m = 0; m < 2; m++) {
 		const LOp &mul = *seq[3 * m], &q = *seq[3 * m + 1], &mm = *seq[3 * m + 2];
 		REQUIRE(mul.op == KINFER_OP_MUL);
 		REQUIRE(q.op == KINFER_OP_QUANTIZE);
-		REQUIRE(mm.op == kOpMatmulI8);
+		REQUIRE(mm.op == KINFER_OP_MATMUL_I8);
 		REQUIRE(q.out[0].dtype == DType::i8);
 		REQUIRE(mm.in[0].index == q.out[0].index);
 		REQUIRE(mm.in.size() == (m == 0 ? 5u : 4u));	// d0 has a bias
@@ -335,4 +335,88 @@ TEST_CASE("calibrate_ranges: max |A[.., k]| of each quantised MatMul over the sa
 		REQUIRE(amax[0][k] == (float)want0[k]);
 	for (int64_t j = 0; j < hidden; j++)
 		REQUIRE(amax[1][j] == Approx(want1[j]).epsilon(1e-5).margin(1e-6));
+}
+
+namespace {
+
+// Bound of |int8 - exact| of y = a . W per output n for one rewritten
+// MatMul: a (float64, exact) is known to within e_in; X = round(a / s /
+// x_scale) is off by half a step (x_scale * s[k] / 2 in a's units) and
+// the effective weight by half a step of its column.
+std::vector<double> product_bound(const Lowered &l, const LOp &mul, const LOp &quant, const LOp &mm,
+				  const std::vector<double> &a, const std::vector<double> &e_in,
+				  const std::vector<float> &w, int64_t k, int64_t n)
+{
+	const float *inv = l.weights[mul.in[1].index].t.as<float>();
+	const float *scale = l.weights[mm.in[2].index].t.as<float>();
+	kinfer_attr_qconvert qa;
+	std::memcpy(&qa, quant.attr.data(), sizeof(qa));
+	std::vector<double> e(n, 0.0);
+	for (int64_t j = 0; j < n; j++)
+		for (int64_t i = 0; i < k; i++) {
+			REQUIRE(std::fabs(a[i] * inv[i]) <= 127.0 * qa.scale.f * (1 + 1e-6));	// no clipping
+			double ea = e_in[i] + qa.scale.f / inv[i] / 2;
+			double ew = (double)scale[j] / qa.scale.f * inv[i] / 2;
+			e[j] += ea * std::fabs(w[i * n + j]) + std::fabs(a[i]) * ew + ea * ew;
+		}
+	return e;
+}
+
+} // namespace
+
+TEST_CASE("an int8 MLP stays within the quantisation bound of the float64 product", "[quantize]")
+{
+	std::mt19937 rng(21);
+	const int64_t in = 48, hidden = 64, out = 12;
+	std::vector<float> w1 = random_floats(in * hidden, rng, 0.2f), b1 = random_floats(hidden, rng, 0.1f);
+	std::vector<float> w2 = random_floats(hidden * out, rng, 0.2f);
+	ModelBuilder b;
+	b.input("x", {1, in}).output("y", {1, out});
+	b.init("w1", {in, hidden}, w1).init("b1", {hidden}, b1).init("w2", {hidden, out}, w2);
+	b.node("MatMul", {"x", "w1"}, {"h0"}, "d0");
+	b.node("Add", {"h0", "b1"}, {"h1"}, "d0_add");
+	b.node("Relu", {"h1"}, {"h2"}, "act");
+	b.node("MatMul", {"h2", "w2"}, {"y"}, "d1");
+	Compiled c = b.compiled();
+	std::vector<CalibSample> samples;
+	for (int s = 0; s < 4; s++) {
+		std::vector<float> x = random_floats(in, rng);
+		x[5] *= 30.0f;	// an outlier channel
+		samples.push_back(CalibSample{"s", {F({1, in}, x)}});
+	}
+	std::vector<size_t> ops = quant_candidates(c.lowered);
+	quantize_lowered(c.lowered, ops, calibrate_ranges(c.lowered, c.plan, ops, samples));
+	c.plan = plan_model(c.lowered);
+	plan_check(c.lowered, c.plan);
+	std::vector<const LOp *> seq;
+	for (const LOp &op : c.lowered.ops)
+		if (op.op == KINFER_OP_MUL || op.op == KINFER_OP_QUANTIZE || op.op == KINFER_OP_MATMUL_I8)
+			seq.push_back(&op);
+	REQUIRE(seq.size() == 6);
+	for (const CalibSample &s : samples) {
+		std::vector<HostTensor> got = plan_run(c.lowered, c.plan, s.inputs);
+		const float *x = s.inputs[0].as<float>();
+		std::vector<double> a(x, x + in), h(hidden, 0.0), y(out, 0.0);
+		for (int64_t j = 0; j < hidden; j++) {
+			h[j] = b1[j];
+			for (int64_t i = 0; i < in; i++)
+				h[j] += a[i] * w1[i * hidden + j];
+			h[j] = std::max(h[j], 0.0);
+		}
+		for (int64_t j = 0; j < out; j++)
+			for (int64_t i = 0; i < hidden; i++)
+				y[j] += h[i] * w2[i * out + j];
+		std::vector<double> e1 =
+			product_bound(c.lowered, *seq[0], *seq[1], *seq[2], a, std::vector<double>(in, 0.0), w1, in, hidden);
+		std::vector<double> e2 = product_bound(c.lowered, *seq[3], *seq[4], *seq[5], h, e1, w2, hidden, out);
+		double top = 0, err = 0;
+		for (int64_t j = 0; j < out; j++) {
+			double d = std::fabs(got[0].as<float>()[j] - y[j]);
+			REQUIRE(d <= e2[j] + 1e-4 * (1 + std::fabs(y[j])));
+			top = std::max(top, std::fabs(y[j]));
+			err = std::max(err, d);
+		}
+		REQUIRE(err > 0);		// it did run on int8
+		REQUIRE(err < 0.05 * top);	// and the bound is not vacuous
+	}
 }
