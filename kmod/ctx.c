@@ -124,14 +124,14 @@ static u32 level_arena_bytes(enum kinfer_level level)
 static struct kinfer_run *run_alloc(enum kinfer_level level, u32 arena_bytes,
 				    int node)
 {
-	struct kinfer_run *run = kzalloc_node(sizeof(*run), GFP_KERNEL, node);
+	struct kinfer_run *run = kvzalloc_node(sizeof(*run), GFP_KERNEL, node);
 
 	if (!run)
 		return NULL;
 	if (arena_bytes) {
 		run->bufs.arena.data = vzalloc_node(arena_bytes, node);
 		if (!run->bufs.arena.data) {
-			kfree(run);
+			kvfree(run);
 			return NULL;
 		}
 	}
@@ -146,7 +146,7 @@ static void run_free(struct kinfer_run *run)
 	if (!run)
 		return;
 	vfree(run->bufs.arena.data);
-	kfree(run);
+	kvfree(run);
 }
 
 /**

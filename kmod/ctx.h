@@ -73,8 +73,11 @@ enum kinfer_level {
  * @start_ns: ktime_get_mono_fast_ns() at acquire
  * @bufs: this context's arena (its size is the plan's arena_bytes) and
  *	the buffers bound for the next node
- * @exec: the node being run, as kinfer_node_prepare() left it
- * @node: the copy of that node
+ * @exec: the node being run, as kinfer_node_prepare() left it: in one
+ *	of @kept
+ * @kept: the first KINFER_KEPT_NODES nodes of the last plan run here, as
+ *	prepared, for kinfer_node_reuse(); the last slot serves the nodes
+ *	after them and is emptied before each
  */
 struct kinfer_run {
 	struct kinfer_ctx ctx;
@@ -91,8 +94,8 @@ struct kinfer_run {
 	struct kinfer_model *model;
 	u64 start_ns;
 	struct kinfer_buffers bufs;
-	struct kinfer_exec exec;
-	u64 node[KINFER_MAX_NODE_BYTES / sizeof(u64)];
+	const struct kinfer_exec *exec;
+	struct kinfer_kept kept[KINFER_KEPT_NODES + 1];
 };
 
 static inline struct kinfer_run *kinfer_run_of(struct kinfer_ctx *ctx)

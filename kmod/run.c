@@ -3,10 +3,11 @@
  * Running one plan node: the kernel side of kmod/ops/exec.h.
  *
  * The node is copied out of the plan, checked and prepared (integer only),
- * its work charged against the run's budget, and its compute split into
- * sections of at most KINFER_FPU_CHUNK work, each in its own
- * kernel_fpu_begin()/kernel_fpu_end() when the op computes in floating
- * point.  Debian's kernel preempts voluntarily: enabling preemption again
+ * or taken as this context kept it from an earlier run of the same node
+ * (kinfer_node_reuse()); its work is charged against the run's budget,
+ * and its compute split into sections of at most KINFER_FPU_CHUNK work,
+ * each in its own kernel_fpu_begin()/kernel_fpu_end() when the op
+ * computes in floating point.  Debian's kernel preempts voluntarily: enabling preemption again
  * after a section does not reschedule, so a sleepable run calls
  * cond_resched() between sections, and a non-sleepable one is bounded by
  * its smaller budget instead.
@@ -61,7 +62,7 @@ void kinfer_fpu_end(void)
 
 static int run_sections(struct kinfer_run *run)
 {
-	const struct kinfer_exec *ex = &run->exec;
+	const struct kinfer_exec *ex = run->exec;
 	u64 per = KINFER_FPU_CHUNK / ex->unit_work;
 	u64 begin, end;
 	int ret;
@@ -86,24 +87,28 @@ static int run_sections(struct kinfer_run *run)
 
 static int load_and_prepare(struct kinfer_run *run, u32 op)
 {
-	const struct kinfer_node *node = (const void *)run->node;
 	const u8 *nodes = (const u8 *)(run->plan + 1);
+	u32 pc = run->ctx.pc;
+	struct kinfer_kept *kept;
 	int ret;
 
-	if (run->ctx.pc >= run->n_nodes)
+	if (pc >= run->n_nodes)
 		return -EINVAL;
-	ret = kinfer_node_load(nodes, run->nodes_bytes, &run->cursor, run->node);
+	kept = &run->kept[min(pc, KINFER_KEPT_NODES)];
+	if (pc >= KINFER_KEPT_NODES)
+		kept->size = 0;
+	run->exec = NULL;
+	ret = kinfer_node_reuse(kept, nodes, run->nodes_bytes, &run->cursor,
+				&run->bufs);
 	if (ret)
 		return ret;
-	if (node->op != op)
+	if (kept->exec.node->op != op)
 		return -EINVAL;
-	ret = kinfer_node_prepare(&run->exec, node, &run->bufs);
-	if (ret)
-		return ret;
 	/* The plan declared its work; a node may not spend beyond it. */
-	if (run->exec.work > run->work_limit - run->work)
+	if (kept->exec.work > run->work_limit - run->work)
 		return -E2BIG;
-	run->work += run->exec.work;
+	run->work += kept->exec.work;
+	run->exec = &kept->exec;
 	return 0;
 }
 

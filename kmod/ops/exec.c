@@ -250,6 +250,76 @@ int kinfer_node_prepare(struct kinfer_exec *ex, const struct kinfer_node *node,
 	return check_outputs(ex);
 }
 
+static bool same_mem(const struct kinfer_mem *a, const struct kinfer_mem *b)
+{
+	return a->data == b->data && a->size == b->size;
+}
+
+static bool same_buffers(const struct kinfer_buffers *a,
+			 const struct kinfer_buffers *b)
+{
+	uint32_t i;
+
+	if (a->n_binds != b->n_binds || !same_mem(&a->arena, &b->arena))
+		return false;
+	for (i = 0; i < a->n_binds; i++)
+		if (!same_mem(&a->bind[i], &b->bind[i]))
+			return false;
+	return true;
+}
+
+/* The node at @at is byte for byte the one @kept holds. */
+static bool kept_matches(const struct kinfer_kept *kept, const uint8_t *nodes,
+			 uint32_t nodes_bytes, uint32_t at)
+{
+	return kept->size && at <= nodes_bytes &&
+	       kept->size <= nodes_bytes - at &&
+	       !memcmp(nodes + at, kept->node, kept->size);
+}
+
+/**
+ * kinfer_node_reuse() - the node at @cursor, prepared, from @kept if it can
+ * @kept: the node this slot prepared last time (or nothing); refilled when
+ *	the node or its buffers changed
+ * @nodes: the plan's node bytes (after struct kinfer_plan)
+ * @nodes_bytes: their size, from the checked plan header
+ * @cursor: byte offset of the node; advanced past it on success
+ * @bufs: the arena and the buffers bound for this node
+ *
+ * When the plan holds, at @cursor, exactly the node @kept was prepared
+ * from, and @bufs are the same buffers, the kept exec is the one
+ * kinfer_node_prepare() would make again.  A plan written concurrently
+ * can only make the comparison fail: the exec is then made from a fresh
+ * copy, as without a slot.
+ *
+ * Return: 0 with @kept->exec ready, or kinfer_node_load()'s or
+ * kinfer_node_prepare()'s error with @kept emptied.
+ */
+int kinfer_node_reuse(struct kinfer_kept *kept, const uint8_t *nodes,
+		      uint32_t nodes_bytes, uint32_t *cursor,
+		      const struct kinfer_buffers *bufs)
+{
+	const struct kinfer_node *node;
+	int ret;
+
+	if (kept_matches(kept, nodes, nodes_bytes, *cursor) &&
+	    same_buffers(&kept->bufs, bufs)) {
+		*cursor += kept->size;
+		return 0;
+	}
+	kept->size = 0;
+	ret = kinfer_node_load(nodes, nodes_bytes, cursor, kept->node);
+	if (ret)
+		return ret;
+	node = (const void *)kept->node;
+	ret = kinfer_node_prepare(&kept->exec, node, bufs);
+	if (ret)
+		return ret;
+	kept->bufs = *bufs;
+	kept->size = node->size;
+	return 0;
+}
+
 /**
  * kinfer_check_arity() - count a node's inputs and outputs
  * @ex: the node

@@ -303,6 +303,31 @@ int kinfer_node_load(const uint8_t *nodes, uint32_t nodes_bytes,
 		     uint32_t *cursor, void *copy);
 int kinfer_node_prepare(struct kinfer_exec *ex, const struct kinfer_node *node,
 			const struct kinfer_buffers *bufs);
+
+/*
+ * A node as kinfer_node_prepare() left it, kept for the next run.
+ * Prepare is a pure function of the node's bytes and of the buffers it
+ * is given (their addresses and sizes; what it copies out of a buffer,
+ * a vocabulary's header, it keeps in the exec).  While all of those are
+ * what they were, a run takes the kept exec as it is and skips the copy
+ * and every check: for a small model they cost more than its math.
+ *
+ * Run contexts keep the first KINFER_KEPT_NODES nodes of a plan (in the
+ * kernel each slot costs about 4 KiB per context; a node further on is
+ * prepared on every run, where its compute dwarfs that anyway).
+ */
+#define KINFER_KEPT_NODES	16U
+
+struct kinfer_kept {
+	struct kinfer_exec exec;
+	struct kinfer_buffers bufs;	/* as exec was prepared with them */
+	uint32_t size;			/* bytes of node; 0: nothing kept */
+	uint64_t node[KINFER_MAX_NODE_BYTES / sizeof(uint64_t)];
+};
+
+int kinfer_node_reuse(struct kinfer_kept *kept, const uint8_t *nodes,
+		      uint32_t nodes_bytes, uint32_t *cursor,
+		      const struct kinfer_buffers *bufs);
 int kinfer_plan_header_check(const struct kinfer_plan *hdr, uint32_t plan_sz);
 
 /* Helpers for class prepares. */

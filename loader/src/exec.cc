@@ -42,7 +42,9 @@ struct Runner {
 	std::vector<uint64_t> arena, io;	// uint64_t: 8-byte aligned
 	std::vector<std::vector<uint8_t>> packed;	// per weight map, if packed
 	std::vector<kinfer_buffers> bufs;		// per node: what it binds
-	uint64_t node_copy[KINFER_MAX_NODE_BYTES / sizeof(uint64_t)];
+	// As a kernel run context: the first KINFER_KEPT_NODES nodes kept
+	// prepared, the last slot for the rest (kinfer_node_reuse()).
+	std::vector<kinfer_kept> kept = std::vector<kinfer_kept>(KINFER_KEPT_NODES + 1);
 
 	Runner(const Lowered &l, const Plan &p)
 		: l(l), p(p), arena((p.arena_bytes + 7) / 8), io((p.io_bytes + 7) / 8),
@@ -101,19 +103,21 @@ struct Runner {
 		uint32_t cursor = 0;
 		uint64_t work = p.arena_bytes / KINFER_CLEAR_BYTES_PER_WORK;
 		for (size_t i = 0; i < l.ops.size(); i++) {
-			int err = kinfer_node_load(p.nodes.data(), (uint32_t)p.nodes.size(), &cursor,
-						   node_copy);
-			if (err)
-				throw std::logic_error(where(i) + ": internal error: malformed node");
-			auto start = std::chrono::steady_clock::now();
-			kinfer_exec ex;
-			err = kinfer_node_prepare(&ex, reinterpret_cast<const kinfer_node *>(node_copy),
-						  &bufs[i]);
+			// Only when profiling: a clock read costs a tenth of a small node.
+			std::chrono::steady_clock::time_point start;
+			if (node_ns)
+				start = std::chrono::steady_clock::now();
+			kinfer_kept &slot = kept[std::min<size_t>(i, KINFER_KEPT_NODES)];
+			if (i >= KINFER_KEPT_NODES)
+				slot.size = 0;
+			int err = kinfer_node_reuse(&slot, p.nodes.data(), (uint32_t)p.nodes.size(),
+						    &cursor, &bufs[i]);
 			if (err == -E2BIG)
 				throw ModelError(where(i) + ": " + core_error_text(err));
 			if (err)
 				throw std::logic_error(where(i) + ": internal error: the kernel's checks "
 					       "refuse the node: " + core_error_text(err));
+			const kinfer_exec &ex = slot.exec;
 			work += ex.work;
 			if (before)
 				(*before)(i);
