@@ -280,3 +280,27 @@ def test_a_loaded_model_is_quantised_at_load_not_run(tmp_path: Path) -> None:
     r = kinfer("run", "somemodel", "-i", tmp_path / "in.npy", "--quantize", "int8", "--calibrate",
                tmp_path, check=EXIT_USAGE)
     assert "apply to --reference runs" in r.stderr
+
+
+@pytest.mark.kernel
+def test_kernel_runs_the_int8_plan_as_the_reference_does(tmp_path: Path) -> None:
+    """`kinfer load --quantize` in kinfer.ko gives the bits `run --reference
+    --quantize` gives (MATMUL_I8 is exact in integers and rounds the same
+    way on every instruction set), near ONNX Runtime's float output."""
+    path = save(tmp_path, encoder())
+    g = np.random.default_rng(5)
+    xs = [g.standard_normal((1, 8, 32)).astype(np.float32) for _ in range(4)]
+    quant = ("--quantize", "int8", "--calibrate", write_samples(tmp_path / "calib", xs))
+    r = kinfer("load", path, "--name", "t_int8", *quant)
+    try:
+        assert "quantize int8: 6 MatMuls, 4 QUANTIZE; 4 samples" in r.stdout
+        np.save(tmp_path / "in.npy", xs[1])
+        kinfer("run", "t_int8", "-i", tmp_path / "in.npy", "-o", tmp_path / "k.npy")
+        ref, _ = run_reference(path, xs[1], tmp_path, *quant)
+        got = np.load(tmp_path / "k.npy")
+        np.testing.assert_array_equal(got, ref)
+        want = ort_run(path, xs[1]).astype(np.float64)
+        assert float(np.dot(got.ravel(), want.ravel())
+                     / np.linalg.norm(got) / np.linalg.norm(want)) >= 0.995
+    finally:
+        kinfer("unload", "t_int8", check=None)
