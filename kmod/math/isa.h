@@ -51,6 +51,9 @@ typedef void (*kinfer_gemm_fn)(float *y, size_t ldy, const float *a,
 
 /* out[i] = f(in[i]) for i < n; the row kernels of vmath.h. */
 typedef void (*kinfer_vmap_fn)(float *out, const float *in, size_t n);
+/* y[i] += c[i] for i < n, then relu when asked: a bias row. */
+typedef void (*kinfer_vbias_fn)(float *y, const float *c, size_t n,
+				bool relu);
 /* Softmax of one row of n elements, stride apart. */
 typedef void (*kinfer_vsoftmax_fn)(float *out, const float *in, size_t n,
 				   size_t stride);
@@ -133,6 +136,7 @@ struct kinfer_isa_ops {
 	const char *name;
 	kinfer_vmap_fn erf;		/* erf(x), within 2 ulp */
 	kinfer_vmap_fn gelu;		/* x * Phi(x), within 6 ulp */
+	kinfer_vbias_fn add_bias;	/* y += c, then relu if asked */
 	kinfer_vsoftmax_fn softmax;	/* one row of n, stride apart */
 	kinfer_vnorm_fn layer_norm;
 	kinfer_gemm_fn gemm;
@@ -154,6 +158,8 @@ void kinfer_gemm_avx512(float *y, size_t ldy, const float *a, size_t lda,
 #define KINFER_VM_DECL(isa)						\
 void kinfer_vm_erf_##isa(float *out, const float *in, size_t n);	\
 void kinfer_vm_gelu_##isa(float *out, const float *in, size_t n);	\
+void kinfer_vm_add_bias_##isa(float *y, const float *c, size_t n,	\
+			      bool relu);				\
 void kinfer_vm_softmax_##isa(float *out, const float *in, size_t n,	\
 			     size_t stride);				\
 void kinfer_vm_layer_norm_##isa(float *y, const float *x, size_t n,	\

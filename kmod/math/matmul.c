@@ -73,8 +73,8 @@ static void batch_offsets(const struct kinfer_matmul_plan *mm, uint64_t batch,
 #define MM_V4F	float __attribute__((vector_size(16)))
 
 /*
- * y[j] += beta * c[j], four at a time: the bias of every row of a layer.
- * Each element is still one product and one sum, rounded separately.
+ * y[j] += beta * c[j], four at a time.  Each element is still one product
+ * and one sum, rounded separately.
  */
 static void add_scaled(float *y, const float *c, float beta, uint64_t n)
 {
@@ -92,13 +92,19 @@ static void add_scaled(float *y, const float *c, float beta, uint64_t n)
 		y[j] += beta * c[j];
 }
 
-/* y[0..nb) = alpha * y + beta * C[row, j0..], then the activation. */
+/*
+ * y[0..nb) = alpha * y + beta * C[row, j0..], then the activation.  The
+ * usual bias row (beta 1, a contiguous C) goes through the ISA's row
+ * kernel with a Relu in the same pass: for a small layer the epilogue
+ * costs as much as the product.
+ */
 static void finish_block(const struct kinfer_exec *ex, float *y, uint64_t yo,
 			 uint64_t nb)
 {
 	const struct kinfer_attr_matmul *a = ex->attr;
 	const struct kinfer_matmul_plan *mm = &ex->s.matmul;
 	const float *c = ex->n_in == 3 ? (const float *)ex->t[2].data : NULL;
+	uint32_t act = a->act;
 	uint64_t j;
 
 	if (a->alpha.f != 1.0f)
@@ -109,16 +115,22 @@ static void finish_block(const struct kinfer_exec *ex, float *y, uint64_t yo,
 		uint64_t step = mm->c.stride[0][mm->c.rank - 1];
 
 		kinfer_bcast_seek(&mm->c, yo, &p);
-		if (step == 1)
+		if (step == 1 && a->beta.f == 1.0f) {
+			kinfer_isa_ops()->add_bias(y, c + p.off[0], nb,
+						   act == KINFER_OP_RELU);
+			if (act == KINFER_OP_RELU)
+				act = 0;
+		} else if (step == 1) {
 			add_scaled(y, c + p.off[0], a->beta.f, nb);
-		else
+		} else {
 			for (j = 0; j < nb; j++)
 				y[j] += a->beta.f * c[p.off[0] + j * step];
+		}
 	}
-	if (a->act) {
-		kinfer_row_fn act = kinfer_unary_row(a->act);
+	if (act) {
+		kinfer_row_fn fn = kinfer_unary_row(act);
 
-		act(y, y, nb, &a->act_attr);
+		fn(y, y, nb, &a->act_attr);
 	}
 }
 

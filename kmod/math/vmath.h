@@ -230,6 +230,29 @@ void KINFER_VM(name)(float *out, const float *in, size_t n)		\
 VM_MAP(erf, vm_erf)
 VM_MAP(gelu, vm_gelu)
 
+/*
+ * y[i] += c[i], then with @relu y[i] = y[i] < 0 ? 0 : y[i]: one sum per
+ * element, and kinfer_math_relu()'s bits (NaN and -0 pass).
+ */
+void KINFER_VM(add_bias)(float *y, const float *c, size_t n, bool relu)
+{
+	const kinfer_vf zero = { 0 };
+	size_t i;
+
+	for (i = 0; i + KINFER_VEC <= n; i += KINFER_VEC) {
+		kinfer_vf v = vm_load(y + i) + vm_load(c + i);
+
+		if (relu)
+			v = vm_blend(v < zero, zero, v);
+		vm_store(y + i, v);
+	}
+	for (; i < n; i++) {
+		y[i] += c[i];
+		if (relu && y[i] < 0.0f)
+			y[i] = 0.0f;
+	}
+}
+
 /* The lanes of @v added in a fixed tree. */
 static __always_inline float vm_hsum(kinfer_vf v)
 {

@@ -261,3 +261,31 @@ TEST_CASE("vector layer norm rows against double, every variant", "[vmath]")
 		}
 	}
 }
+
+TEST_CASE("vector bias rows: one float sum each, relu as kinfer_math_relu, every variant", "[vmath]")
+{
+	std::mt19937 rng(11);
+	std::uniform_real_distribution<float> u(-4, 4);
+	const float specials[] = {kNaN, -kNaN, kInf, -kInf, -0.0f, 0.0f, 1e-40f, -1e-40f};
+	for (const struct kinfer_isa_ops *ops : variants())
+		for (size_t n = 0; n <= 70; n++)
+			for (bool relu : {false, true}) {
+				std::vector<float> y(n), c(n);
+				for (size_t i = 0; i < n; i++) {
+					y[i] = i % 5 == 0 ? specials[i / 5 % 8] : u(rng);
+					c[i] = i % 7 == 0 ? specials[i / 7 % 8] : u(rng);
+				}
+				std::vector<float> got = y;
+				ops->add_bias(got.data(), c.data(), n, relu);
+				for (size_t i = 0; i < n; i++) {
+					float want = y[i] + c[i];	// one IEEE sum
+					if (relu && want < 0.0f)
+						want = 0.0f;
+					INFO(ops->name << " n " << n << " i " << i << " relu " << relu);
+					if (std::isnan(want))
+						REQUIRE(std::isnan(got[i]));
+					else
+						REQUIRE(std::memcmp(&got[i], &want, sizeof(float)) == 0);
+				}
+			}
+}
