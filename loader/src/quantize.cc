@@ -430,7 +430,7 @@ struct Rewriter {
 		LRef x = quantize_input(op);
 		const InputPlan &p = inputs.at(input_key(op.in[0]));
 		QuantMatrix m = smoothed_matrix(op, p.smooth);
-		const std::string &src = l.weights[op.in[1].index].source;
+		std::string src = l.weights[op.in[1].index].source;	// (weights grows)
 		std::vector<float> scale(m.n);
 		for (int64_t j = 0; j < m.n; j++)
 			scale[j] = p.x_scale * m.scale[j];
@@ -461,14 +461,15 @@ struct Rewriter {
 	// beta * C as [N].
 	LRef bias(const LOp &op, float beta, int64_t n)
 	{
+		if (beta == 1.0f)
+			return op.in[2].reshaped({n});
 		const LWeight &c = l.weights[op.in[2].index];
 		const float *v = reinterpret_cast<const float *>(c.t.data.data() + op.in[2].byte_off);
 		std::vector<float> b(v, v + n);
-		if (beta == 1.0f)
-			return op.in[2].reshaped({n});
 		for (float &x : b)
 			x *= beta;
-		return add_weight(c.name + ".beta", c.source, column_floats(b));
+		std::string name = c.name + ".beta", source = c.source;	// (weights grows)
+		return add_weight(name, source, column_floats(b));
 	}
 };
 

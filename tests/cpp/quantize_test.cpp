@@ -420,3 +420,47 @@ TEST_CASE("an int8 MLP stays within the quantisation bound of the float64 produc
 		REQUIRE(err < 0.05 * top);	// and the bound is not vacuous
 	}
 }
+
+TEST_CASE("a Gemm with transB, beta and a [1, N] bias quantises to its float64 product", "[quantize]")
+{
+	std::mt19937 rng(33);
+	const int64_t m = 3, k = 20, n = 24;	// 24 columns: B in panels, transposed at load
+	std::vector<float> wt = random_floats(n * k, rng, 0.3f), bias = random_floats(n, rng);
+	ModelBuilder b;
+	b.input("x", {m, k}).output("y", {m, n});
+	b.init("w", {n, k}, wt).init("c", {1, n}, bias);
+	onnx::NodeProto &g = b.node("Gemm", {"x", "w", "c"}, {"y"}, "gemm");
+	ModelBuilder::attr_int(g, "transB", 1);
+	ModelBuilder::attr_float(g, "beta", 0.5f);
+	Compiled c = b.compiled();
+	std::vector<float> x = random_floats(m * k, rng);
+	std::vector<CalibSample> samples{CalibSample{"s", {F({m, k}, x)}}};
+	std::vector<size_t> ops = quant_candidates(c.lowered);
+	REQUIRE(ops.size() == 1);
+	quantize_lowered(c.lowered, ops, calibrate_ranges(c.lowered, c.plan, ops, samples));
+	c.plan = plan_model(c.lowered);
+	plan_check(c.lowered, c.plan);
+	const LOp *mul = nullptr, *quant = nullptr, *mm = nullptr;
+	for (const LOp &op : c.lowered.ops) {
+		mul = op.op == KINFER_OP_MUL ? &op : mul;
+		quant = op.op == KINFER_OP_QUANTIZE ? &op : quant;
+		mm = op.op == KINFER_OP_MATMUL_I8 ? &op : mm;
+	}
+	REQUIRE((mul && quant && mm));
+	REQUIRE(mm->in.size() == 5);
+	std::vector<float> w(k * n);	// [K, N]
+	for (int64_t i = 0; i < k; i++)
+		for (int64_t j = 0; j < n; j++)
+			w[i * n + j] = wt[j * k + i];
+	std::vector<HostTensor> got = plan_run(c.lowered, c.plan, samples[0].inputs);
+	for (int64_t r = 0; r < m; r++) {
+		std::vector<double> a(x.begin() + r * k, x.begin() + (r + 1) * k);
+		std::vector<double> e = product_bound(c.lowered, *mul, *quant, *mm, a, std::vector<double>(k, 0.0), w, k, n);
+		for (int64_t j = 0; j < n; j++) {
+			double y = 0.5 * bias[j];
+			for (int64_t i = 0; i < k; i++)
+				y += a[i] * w[i * n + j];
+			REQUIRE(std::fabs(got[0].as<float>()[r * n + j] - y) <= e[j] + 1e-5 * (1 + std::fabs(y)));
+		}
+	}
+}
