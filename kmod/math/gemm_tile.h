@@ -56,7 +56,7 @@ static __always_inline size_t b_col(size_t j, size_t bps)
 static __always_inline void tile(float *y, size_t ldy, const float *a,
 				 size_t lda, const float *b, size_t ldb,
 				 size_t bps, size_t k, bool acc,
-				 const int rows, const int nv)
+				 const int rows, const int nv, const float *pf)
 {
 	const kinfer_vf zero = { 0 };
 	kinfer_vf sum[KINFER_MR][KINFER_WIDE];
@@ -71,6 +71,9 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
 					  zero;
 	for (l = 0; l < k; l++) {
 		kinfer_vf bl[KINFER_WIDE];
+
+		if (pf)
+			__builtin_prefetch(pf + l * KINFER_GEMM_ALIGN);
 
 #pragma GCC unroll 16
 		for (v = 0; v < nv; v++)
@@ -101,26 +104,37 @@ static __always_inline void tile(float *y, size_t ldy, const float *a,
 static __always_inline void strip(float *y, size_t ldy, const float *a,
 				  size_t lda, const float *b, size_t ldb,
 				  size_t bps, size_t m, size_t k, bool acc,
-				  const int nv)
+				  const int nv, const float *pf)
 {
-	size_t i;
+	size_t i, t = 0;
 
-	for (i = 0; i + KINFER_MR <= m; i += KINFER_MR)
+	/*
+	 * @pf: the panels the next strip reads, when B is in panels.  Each
+	 * tile touches one cache line of them per step of l (a panel row is
+	 * one line), so that while this strip computes, those lines come in
+	 * from memory: a cold weight's panels stream at a steady rate
+	 * instead of stalling the first tile of each strip.
+	 */
+#define STRIP_PF(t) (pf ? pf + (t) % nv * bps : NULL)
+	for (i = 0; i + KINFER_MR <= m; i += KINFER_MR, t++)
 		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k,
-		     acc, KINFER_MR, nv);
+		     acc, KINFER_MR, nv, STRIP_PF(t));
 	if ((m - i) & 4) {
 		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k, acc,
-		     4, nv);
+		     4, nv, STRIP_PF(t));
 		i += 4;
+		t++;
 	}
 	if ((m - i) & 2) {
 		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k, acc,
-		     2, nv);
+		     2, nv, STRIP_PF(t));
 		i += 2;
+		t++;
 	}
 	if ((m - i) & 1)
 		tile(y + i * ldy, ldy, a + i * lda, lda, b, ldb, bps, k, acc,
-		     1, nv);
+		     1, nv, STRIP_PF(t));
+#undef STRIP_PF
 }
 
 /*
@@ -214,21 +228,24 @@ void KINFER_GEMM(float *y, size_t ldy, const float *a, size_t lda,
 		 size_t n, bool acc)
 {
 	size_t vec_end = n - n % KINFER_GEMM_ALIGN;
+	bool panels = bps != KINFER_GEMM_ALIGN;
 	size_t i, j = 0;
 
 	if (m == 1)	/* a vector times a matrix: wide one-row tiles */
 		for (; j + KINFER_WIDE * KINFER_VEC <= vec_end;
 		     j += KINFER_WIDE * KINFER_VEC)
 			tile(y + j, ldy, a, lda, b + b_col(j, bps), ldb, bps,
-			     k, acc, 1, KINFER_WIDE);
+			     k, acc, 1, KINFER_WIDE, NULL);
 
 	for (; j + KINFER_NV * KINFER_VEC <= vec_end;
 	     j += KINFER_NV * KINFER_VEC)
 		strip(y + j, ldy, a, lda, b + b_col(j, bps), ldb, bps, m, k,
-		      acc, KINFER_NV);
+		      acc, KINFER_NV,
+		      panels ? b + b_col(j + KINFER_NV * KINFER_VEC, bps) :
+			       NULL);
 	for (; j < vec_end; j += KINFER_VEC)
 		strip(y + j, ldy, a, lda, b + b_col(j, bps), ldb, bps, m, k,
-		      acc, 1);
+		      acc, 1, NULL);
 	if (j < n)
 		for (i = 0; i < m; i++)
 			tail_row(y + i * ldy + j, a + i * lda, b + b_col(j, bps),
