@@ -28,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 KINFER = os.environ.get("KINFER_BIN", str(ROOT / "build/cmake/loader/kinfer"))
-DEFAULT_MODELS = ("mlp:200", "minilm_32:5")
+DEFAULT_MODELS = ("mlp:2000", "minilm_32:5")
 
 
 def kinfer(*args: str) -> None:
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("models_dir", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--model", action="append", help="NAME:REPS (default: mlp:200, minilm_32:5)")
+    ap.add_argument("--model", action="append", help="NAME:REPS (default: mlp:2000, minilm_32:5)")
     args = ap.parse_args(argv)
     result: dict[str, Any] = {}
     for spec in args.model or DEFAULT_MODELS:
