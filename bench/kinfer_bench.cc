@@ -343,17 +343,26 @@ int cmd_qgemm(const Args &a)
 	return 0;
 }
 
-// Mean microseconds per run for each kernel op kind, and the ten slowest
-// nodes, over @reps profiled runs.
+// Mean microseconds per run for each kernel op kind, the ten slowest
+// nodes, and each op kind's longest FPU section (the module's split of a
+// node's work, timed here at the median over @reps profiled runs).
 json profile(const kinfer::Lowered &l, kinfer::PlanRunner &r, int reps)
 {
 	std::vector<double> ns(l.ops.size(), 0.0);
-	for (int i = 0; i < reps; i++)
-		r.run_profiled(ns);
-	std::map<std::string, double> by_op;
+	std::vector<std::vector<double>> sections(l.ops.size());
+	for (int i = 0; i < reps; i++) {
+		std::vector<double> longest(l.ops.size(), 0.0);
+		r.run_profiled(ns, &longest);
+		for (size_t n = 0; n < l.ops.size(); n++)
+			sections[n].push_back(longest[n]);
+	}
+	std::map<std::string, double> by_op, section_by_op;
 	std::vector<size_t> order(ns.size());
 	for (size_t i = 0; i < ns.size(); i++) {
-		by_op[kinfer::op_name(l.ops[i].op)] += ns[i] / reps / 1e3;
+		std::string op = kinfer::op_name(l.ops[i].op);
+		by_op[op] += ns[i] / reps / 1e3;
+		double p50 = kinfer::summarize_times(sections[i]).p50 / 1e3;
+		section_by_op[op] = std::max(section_by_op[op], p50);
 		order[i] = i;
 	}
 	std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ns[a] > ns[b]; });
@@ -364,7 +373,7 @@ json profile(const kinfer::Lowered &l, kinfer::PlanRunner &r, int reps)
 				   {"onnx", op.onnx_nodes.empty() ? "" : op.onnx_nodes[0]},
 				   {"us", ns[order[k]] / reps / 1e3}});
 	}
-	return {{"us_by_op", by_op}, {"slowest", slowest}};
+	return {{"us_by_op", by_op}, {"slowest", slowest}, {"longest_section_us", section_by_op}};
 }
 
 int cmd_model(const Args &a)

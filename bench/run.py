@@ -231,6 +231,16 @@ def kinfer_int8(tool: Path, root: Path, entry: dict[str, Any], reps: int, tmp: P
     return row
 
 
+def fpu_sections(tool: Path, root: Path, entry: dict[str, Any], reps: int, output: Path
+                 ) -> dict[str, float] | dict[str, str]:  # fmt: skip
+    """Each op kind's longest FPU section (us), nodes split as the module splits them."""
+    try:
+        row = kinfer_model(tool, root, entry, reps, output, "--profile")
+    except (BenchError, subprocess.TimeoutExpired) as e:
+        return {"error": str(e)}
+    return dict(_get(row, "profile", "longest_section_us") or {})
+
+
 def eigen_mlp(tool: Path, root: Path, entry: dict[str, Any], reps: int) -> dict[str, Any]:
     files = [root / entry["eigen"][k] for k in ("W1", "b1", "W2", "b2", "x")]
     return run_tool(tool, "mlp-eigen", *files, "--reps", reps)
@@ -277,6 +287,8 @@ def measure_model(s: Settings, root: Path, name: str, entry: dict[str, Any]) -> 
             row["diff"] = compare(np.load(out), want)
         except (BenchError, OSError, ValueError, subprocess.TimeoutExpired) as e:
             row["kinfer"] = {"error": str(e)}
+        if "error" not in row["kinfer"]:
+            row["sections"] = fpu_sections(s.tool, root, entry, min(reps, 20), out)
         if "calibration" in entry and "error" not in row["kinfer"]:
             try:
                 row["int8"] = kinfer_int8(s.tool, root, entry, reps, Path(tmp), np.load(out))
@@ -533,6 +545,25 @@ def _int8_section(report: dict[str, Any]) -> list[str]:
     return ["## int8", "", note, "", *_table(header, rows), "", *errors, *([""] if errors else [])]
 
 
+def _sections_section(report: dict[str, Any]) -> list[str]:
+    longest: dict[str, tuple[float, str]] = {}
+    for name, m in report.get("models", {}).items():
+        for op, us in (m.get("sections") or {}).items():
+            if isinstance(us, (int, float)) and us >= longest.get(op, (-1.0, ""))[0]:
+                longest[op] = (float(us), name)
+    if not longest:
+        return []
+    rows = [[op, us, name] for op, (us, name) in
+            sorted(longest.items(), key=lambda kv: -kv[1][0])]  # fmt: skip
+    note = ("Each node computes in sections of at most KINFER_FPU_CHUNK (262144) work units, "
+            "one kernel_fpu_begin()/end() each, as kmod/run.c splits it; here the userspace "
+            "build runs the same split and times every section (median over the profiled "
+            "runs). The longest section of each op kind over the models above, at "
+            f"{report.get('meta', {}).get('isa')}:")
+    return ["## FPU sections", "", note, "",
+            *_table(["op", "longest section us", "model"], rows), ""]
+
+
 def _vm_section(report: dict[str, Any]) -> list[str]:
     vm = report.get("vm")
     if not vm:
@@ -557,7 +588,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     checks = ["## Checks", "", "```", *check_lines(report.get("checks", [])), "```", ""]
     lines = ["# kinfer benchmark", "", head, "", *notes, "", *_gemm_section(report),
              *_peak_section(report), *_models_section(report), *_int8_section(report),
-             *_vm_section(report), *checks]
+             *_sections_section(report), *_vm_section(report), *checks]
     return "\n".join(lines)
 
 

@@ -94,11 +94,29 @@ struct Runner {
 		return b;
 	}
 
+	// Evaluates node i as the module does: in sections of at most
+	// KINFER_FPU_CHUNK work (kmod/run.c), the longest one timed into
+	// section_ns[i] when it is longer than what is there.
+	void eval_in_sections(size_t i, const kinfer_exec &ex, std::vector<double> &section_ns)
+	{
+		uint64_t per = KINFER_FPU_CHUNK / ex.unit_work;
+		for (uint64_t begin = 0, end; begin < ex.units; begin = end) {
+			end = begin + std::min(per, ex.units - begin);
+			auto start = std::chrono::steady_clock::now();
+			if (int err = ex.desc->eval(&ex, begin, end))
+				throw InputError(where(i) + " failed: " + core_error_text(err));
+			section_ns[i] = std::max(section_ns[i], std::chrono::duration<double, std::nano>(
+				std::chrono::steady_clock::now() - start).count());
+		}
+	}
+
 	// Prepare (and with `compute`, evaluate) every node; returns the work.
-	// With node_ns, each node's prepare + eval time is added to it.
+	// With node_ns, each node's prepare + eval time is added to it; with
+	// section_ns too, nodes compute in the module's sections (see above).
 	// With before, before(i) runs between node i's prepare and eval.
 	uint64_t run(bool compute, std::vector<double> *node_ns = nullptr,
-		     const std::function<void(size_t)> *before = nullptr)
+		     const std::function<void(size_t)> *before = nullptr,
+		     std::vector<double> *section_ns = nullptr)
 	{
 		uint32_t cursor = 0;
 		uint64_t work = p.arena_bytes / KINFER_CLEAR_BYTES_PER_WORK;
@@ -121,7 +139,9 @@ struct Runner {
 			work += ex.work;
 			if (before)
 				(*before)(i);
-			if (compute && (err = ex.desc->eval(&ex, 0, ex.units)))
+			if (compute && section_ns)
+				eval_in_sections(i, ex, *section_ns);
+			else if (compute && (err = ex.desc->eval(&ex, 0, ex.units)))
 				throw InputError(where(i) + " failed: " + core_error_text(err));
 			if (node_ns)
 				(*node_ns)[i] += std::chrono::duration<double, std::nano>(
@@ -173,13 +193,13 @@ void PlanRunner::run()
 	r.run(true);
 }
 
-void PlanRunner::run_profiled(std::vector<double> &node_ns)
+void PlanRunner::run_profiled(std::vector<double> &node_ns, std::vector<double> *section_ns)
 {
 	Runner &r = impl_->runner;
-	if (node_ns.size() != r.l.ops.size())
-		throw std::logic_error("run_profiled: node_ns must have one entry per node");
+	if (node_ns.size() != r.l.ops.size() || (section_ns && section_ns->size() != node_ns.size()))
+		throw std::logic_error("run_profiled: want one entry per node");
 	std::memset(r.arena.data(), 0, r.arena.size() * sizeof(r.arena[0]));
-	r.run(true, &node_ns);
+	r.run(true, &node_ns, nullptr, section_ns);
 }
 
 std::vector<HostTensor> PlanRunner::outputs() const

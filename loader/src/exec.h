@@ -43,8 +43,10 @@ public:
 	void set_inputs(const std::vector<HostTensor> &inputs);
 	void run();
 	// As run(), adding each kernel node's evaluation time to node_ns[i]
-	// (sized to the node count): where a model's time goes.
-	void run_profiled(std::vector<double> &node_ns);
+	// (sized to the node count): where a model's time goes.  With
+	// section_ns (as many entries), nodes compute in the module's FPU
+	// sections and section_ns[i] keeps the longest of node i's.
+	void run_profiled(std::vector<double> &node_ns, std::vector<double> *section_ns = nullptr);
 	std::vector<HostTensor> outputs() const;
 	// As run(), calling @before(i) once kernel node i is prepared and
 	// before it computes: then value() reads its inputs (a later node may

@@ -45,13 +45,14 @@ run = _load("kinfer_bench_run", ROOT / "bench/run.py")
 PEAK = 100.0
 GEMM_GFLOPS = {"avx512": 70.0, "avx2": 40.0, "generic": 5.0, "eigen": 60.0}
 MLP_US = {"kinfer": 0.8, "eigen": 0.9}
+SECTIONS = {"INPUT": 0.25, "MATMUL": 4.5}  # longest FPU section per op kind, us
 
 FAKE = textwrap.dedent(f"""\
     #!{sys.executable}
     import json, os, sys
     import numpy as np
 
-    PEAK, GEMM, MLP = {PEAK!r}, {GEMM_GFLOPS!r}, {MLP_US!r}
+    PEAK, GEMM, MLP, SECTIONS = {PEAK!r}, {GEMM_GFLOPS!r}, {MLP_US!r}, {SECTIONS!r}
     args = sys.argv[1:]
     log = os.environ.get("FAKE_BENCH_LOG")
     if log:
@@ -82,7 +83,10 @@ FAKE = textwrap.dedent(f"""\
         feeds = {{p.name: x for p, x in zip(sess.get_inputs(), inputs)}}
         y = sess.run(None, feeds)[0] + float(os.environ.get("FAKE_BENCH_OFFSET", "0"))
         np.save(opt("--output"), y)
-        print(json.dumps({{**timing(MLP["kinfer"], opt("--reps")), "isa": "avx512"}}))
+        row = {{**timing(MLP["kinfer"], opt("--reps")), "isa": "avx512"}}
+        if "--profile" in args:
+            row["profile"] = {{"longest_section_us": SECTIONS}}
+        print(json.dumps(row))
     elif args[0] == "mlp-eigen":
         print(json.dumps(timing(MLP["eigen"], opt("--reps"))))
     else:
@@ -308,6 +312,9 @@ def test_main_reports_what_the_tool_and_ort_measured(out: Path, fake: Path, tmp_
     assert f"| {run._num(100 * GEMM_GFLOPS['avx512'] / PEAK)} | " in md  # % of peak
     assert run._num(GEMM_GFLOPS["avx512"] / GEMM_GFLOPS["eigen"]) in md
     assert "| mlp | 3.00 | 2.00 | 1.50 |" in md  # the VM table and its ratio
+    assert mlp["sections"] == SECTIONS and any(c.startswith("model ") and "--profile" in c
+                                               for c in calls)  # fmt: skip
+    assert "| MATMUL | 4.50 | mlp |" in md and md.index("| MATMUL |") < md.index("| INPUT |")
     assert "onnxruntime" in md and report["meta"]["isa"] == "avx512"
     assert "PASS    MLP p50 <= 1 us" in printed and "PASS    MLP p50 <= 1 us" in md
     assert "MISSING MiniLM 32 tokens" in printed  # only the MLP was timed
