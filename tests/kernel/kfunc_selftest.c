@@ -801,6 +801,200 @@ static void case_good_panels(void)
 }
 
 /*
+ * MATMUL_I8: X int8 [3,10] (K % 4 = 2) times W [10,20] (N % 16 = 4) in
+ * VNNI panels [2,3,64], scale, wsum and bias [20]: all from one bound
+ * buffer at 0, 32, 416, 496 and 576; Y float [3,20] in the arena.
+ */
+#define I8_M	3
+#define I8_K	10
+#define I8_N	20
+#define I8_W	(2 * 3 * 64)
+#define I8_X_OFF	0
+#define I8_W_OFF	32
+#define I8_S_OFF	(I8_W_OFF + I8_W)
+#define I8_WS_OFF	(I8_S_OFF + 4 * I8_N)
+#define I8_B_OFF	(I8_WS_OFF + 4 * I8_N)
+#define I8_BYTES	(I8_B_OFF + 4 * I8_N)
+
+static struct kinfer_node *node_matmul_i8(struct kinfer_tensor x,
+					  struct kinfer_tensor w,
+					  struct kinfer_tensor scale,
+					  struct kinfer_tensor wsum,
+					  const struct kinfer_tensor *bias,
+					  struct kinfer_tensor y,
+					  const struct kinfer_attr_matmul_i8 *attr)
+{
+	struct kinfer_tensor t[6] = { x, w, scale, wsum };
+	struct kinfer_attr_matmul_i8 def = { 0 };
+
+	if (bias) {
+		t[4] = *bias;
+		t[5] = y;
+	} else {
+		t[4] = y;
+	}
+	return node_add(KINFER_OP_MATMUL_I8, bias ? 5 : 4, 1, t,
+			attr ? attr : &def);
+}
+
+#define I8X	typed(KINFER_DTYPE_INT8, BIND(0), I8_X_OFF, 2, I8_M, I8_K)
+#define I8WT	typed(KINFER_DTYPE_INT8, BIND(0), I8_W_OFF, 3, 2, 3, 64)
+#define I8S	f32(BIND(0), I8_S_OFF, 1, I8_N)
+#define I8WS	typed(KINFER_DTYPE_INT32, BIND(0), I8_WS_OFF, 1, I8_N)
+#define I8Y	f32(ARENA, 0, 2, I8_M, I8_N)
+
+static void case_good_matmul_i8(void)
+{
+	__u8 buf[I8_BYTES];
+	int8_t *x = (int8_t *)(buf + I8_X_OFF), *wp = (int8_t *)(buf + I8_W_OFF);
+	float scale[I8_N], bias[I8_N], y[I8_M][I8_N], ref[I8_M][I8_N];
+	int32_t wsum[I8_N];
+	int8_t w[I8_K][I8_N];
+	struct kinfer_attr_matmul_i8 attr = { .act = KINFER_OP_RELU };
+	struct kinfer_tensor b = f32(BIND(0), I8_B_OFF, 1, I8_N);
+	struct kfs_args a;
+	char io[KFS_IO_BYTES];
+	int i, j, k;
+
+	memset(buf, 0x7f, sizeof(buf));	/* padding: never used */
+	for (i = 0; i < I8_M * I8_K; i++)
+		x[i] = (int8_t)(i * 37 - 128);
+	for (j = 0; j < I8_N; j++) {
+		wsum[j] = 0;
+		for (k = 0; k < I8_K; k++) {
+			w[k][j] = (int8_t)((k * 29 + j * 53) % 256 - 128);
+			wp[(j / 16 * 3 + k / 4) * 64 + (j % 16) * 4 + k % 4] = w[k][j];
+			wsum[j] += w[k][j];
+		}
+		scale[j] = 0.001f * (float)(j + 1);
+		bias[j] = 0.5f * (float)(j % 5) - 1.0f;
+	}
+	memcpy(buf + I8_S_OFF, scale, sizeof(scale));
+	memcpy(buf + I8_WS_OFF, wsum, sizeof(wsum));
+	memcpy(buf + I8_B_OFF, bias, sizeof(bias));
+	map_put(skel->maps.w_map, buf, sizeof(buf));
+
+	plan_init(512);
+	node_matmul_i8(I8X, I8WT, I8S, I8WS, &b, I8Y, &attr);
+	node1(KINFER_OP_OUTPUT, I8Y, f32(BIND(0), 0, 2, I8_M, I8_N));
+	args_init(&a);
+	add_bind(&a, KFS_BIND_W, sizeof(buf));
+	add_call(&a, KINFER_OP_MATMUL_I8);
+	add_bind(&a, KFS_BIND_IO, KFS_IO_BYTES);
+	add_call(&a, KINFER_OP_OUTPUT);
+	expect_ok("good plan: matmul_i8 X [3,10] . W [10,20] in VNNI panels, bias, relu",
+		  &a);
+
+	/*
+	 * The exact sum, then float(acc) * scale and + bias each rounded to
+	 * float (a double product or sum of two floats, rounded once, is
+	 * the correctly rounded float result): the kernel's bits.
+	 */
+	map_get(skel->maps.io_map, io, sizeof(io));
+	memcpy(y, io, sizeof(y));
+	for (i = 0; i < I8_M; i++)
+		for (j = 0; j < I8_N; j++) {
+			long long acc = 0;
+			float v;
+
+			for (k = 0; k < I8_K; k++)
+				acc += (long long)x[i * I8_K + k] * w[k][j];
+			v = (float)((double)(float)acc * scale[j]);
+			v = (float)((double)v + bias[j]);
+			ref[i][j] = v < 0.0f ? 0.0f : v;
+		}
+	report(!memcmp(y, ref, sizeof(y)),
+	       "good plan: matmul_i8 output is the exact sum's float epilogue, bit for bit");
+	for (i = 0; i < I8_M * I8_N; i++)
+		if (memcmp(&y[0][i], &ref[0][i], sizeof(float))) {
+			diag("y[%d] = %.9g, want %.9g", i, y[0][i], ref[0][i]);
+			break;
+		}
+}
+
+static void cases_matmul_i8(void)
+{
+	struct kinfer_attr_matmul_i8 attr = { 0 };
+	struct kinfer_tensor b = f32(BIND(0), I8_B_OFF, 1, I8_N);
+	struct kfs_args a;
+
+#define I8_CASE(name, want, X, W, S, WS, B, Y, ATTR)			\
+	do {								\
+		plan_init(1U << 17);					\
+		node_matmul_i8(X, W, S, WS, B, Y, ATTR);		\
+		args_init(&a);						\
+		add_bind(&a, KFS_BIND_W, I8_BYTES);			\
+		add_call(&a, KINFER_OP_MATMUL_I8);			\
+		expect_fails(name, &a, want);				\
+	} while (0)
+
+	plan_init(512);
+	node_matmul_i8(I8X, I8WT, I8S, I8WS, NULL, I8Y, NULL);
+	args_init(&a);
+	add_bind(&a, KFS_BIND_W, I8_BYTES);
+	add_call(&a, KINFER_OP_MATMUL_I8);
+	expect_ok("matmul_i8 baseline: X [3,10], W [2,3,64], no bias", &a);
+
+	I8_CASE("matmul_i8 W [1,3,64] (N 20 needs 2 panels)", -EINVAL, I8X,
+		typed(KINFER_DTYPE_INT8, BIND(0), I8_W_OFF, 3, 1, 3, 64), I8S,
+		I8WS, &b, I8Y, &attr);
+	I8_CASE("matmul_i8 W [2,2,64] (K 10 needs 3 groups)", -EINVAL, I8X,
+		typed(KINFER_DTYPE_INT8, BIND(0), I8_W_OFF, 3, 2, 2, 64), I8S,
+		I8WS, &b, I8Y, &attr);
+	I8_CASE("matmul_i8 W [2,6,32] (not 64-byte groups)", -EINVAL, I8X,
+		typed(KINFER_DTYPE_INT8, BIND(0), I8_W_OFF, 3, 2, 6, 32), I8S,
+		I8WS, &b, I8Y, &attr);
+	I8_CASE("matmul_i8 W row-major [10,20]", -EINVAL, I8X,
+		typed(KINFER_DTYPE_INT8, BIND(0), I8_W_OFF, 2, 10, 20), I8S,
+		I8WS, &b, I8Y, &attr);
+	I8_CASE("matmul_i8 W float32", -EINVAL, I8X,
+		f32(BIND(0), 0, 3, 1, 1, 64), I8S, I8WS, &b, I8Y, &attr);
+	I8_CASE("matmul_i8 scale [19]", -EINVAL, I8X, I8WT,
+		f32(BIND(0), I8_S_OFF, 1, I8_N - 1), I8WS, &b, I8Y, &attr);
+	I8_CASE("matmul_i8 scale int32", -EINVAL, I8X, I8WT,
+		typed(KINFER_DTYPE_INT32, BIND(0), I8_S_OFF, 1, I8_N), I8WS,
+		&b, I8Y, &attr);
+	I8_CASE("matmul_i8 wsum float32", -EINVAL, I8X, I8WT, I8S,
+		f32(BIND(0), I8_WS_OFF, 1, I8_N), &b, I8Y, &attr);
+	I8_CASE("matmul_i8 wsum [1,20]", -EINVAL, I8X, I8WT, I8S,
+		typed(KINFER_DTYPE_INT32, BIND(0), I8_WS_OFF, 2, 1, I8_N), &b,
+		I8Y, &attr);
+	b = typed(KINFER_DTYPE_INT32, BIND(0), I8_B_OFF, 1, I8_N);
+	I8_CASE("matmul_i8 bias int32", -EINVAL, I8X, I8WT, I8S, I8WS, &b,
+		I8Y, &attr);
+	b = f32(BIND(0), I8_B_OFF, 1, 1);
+	I8_CASE("matmul_i8 bias [1]", -EINVAL, I8X, I8WT, I8S, I8WS, &b, I8Y,
+		&attr);
+	b = f32(BIND(0), I8_B_OFF, 1, I8_N);
+	I8_CASE("matmul_i8 X uint8", -EINVAL,
+		typed(KINFER_DTYPE_UINT8, BIND(0), 0, 2, I8_M, I8_K), I8WT, I8S,
+		I8WS, &b, I8Y, &attr);
+	I8_CASE("matmul_i8 Y int32", -EINVAL, I8X, I8WT, I8S, I8WS, &b,
+		typed(KINFER_DTYPE_INT32, ARENA, 0, 2, I8_M, I8_N), &attr);
+	I8_CASE("matmul_i8 Y [2,20] (X has 3 rows)", -EINVAL, I8X, I8WT, I8S,
+		I8WS, &b, f32(ARENA, 0, 2, 2, I8_N), &attr);
+	I8_CASE("matmul_i8 X rank 5", -EINVAL,
+		typed(KINFER_DTYPE_INT8, BIND(0), 0, 5, 1, 1, 1, I8_M, I8_K),
+		I8WT, I8S, I8WS, &b, f32(ARENA, 0, 5, 1, 1, 1, I8_M, I8_N),
+		&attr);
+	/* K 65536: refused before W (any) is looked at */
+	I8_CASE("matmul_i8 K 65536", -E2BIG,
+		typed(KINFER_DTYPE_INT8, ARENA, 0, 2, 1, 65536), I8WT, I8S, I8WS,
+		&b, f32(ARENA, 65536, 2, 1, I8_N), &attr);
+	attr.act = KINFER_OP_TANH;
+	I8_CASE("matmul_i8 act TANH (RELU or none)", -EINVAL, I8X, I8WT, I8S,
+		I8WS, &b, I8Y, &attr);
+	attr.act = KINFER_OP_LIMIT;
+	I8_CASE("matmul_i8 act KINFER_OP_LIMIT", -EINVAL, I8X, I8WT, I8S,
+		I8WS, &b, I8Y, &attr);
+	attr.act = KINFER_OP_RELU;
+	attr.reserved = 1;
+	I8_CASE("matmul_i8 reserved 1", -EINVAL, I8X, I8WT, I8S, I8WS, &b,
+		I8Y, &attr);
+#undef I8_CASE
+}
+
+/*
  * INPUT -> ADD [2,4] + [4] (in place) -> MUL [2,4] * [2,1] -> SIGMOID
  * (in place) -> TANH -> SOFTMAX ([2,2,2], axis 1) -> ADD [2,1,4] + [3,1]
  * -> OUTPUT [2,3,4].  The constants are one bound buffer, bound again for
@@ -2195,6 +2389,7 @@ int main(void)
 	case_good_matmul(KFS_F_SLEEPABLE);
 	case_good_gemm();
 	case_good_panels();
+	case_good_matmul_i8();
 	case_good_chain();
 	case_good_int32();
 	case_good_inplace_unary();
@@ -2207,6 +2402,7 @@ int main(void)
 	cases_bind();
 	cases_overlap();
 	cases_matmul();
+	cases_matmul_i8();
 	cases_binary_softmax();
 	case_short_run();
 	case_double_acquire();
