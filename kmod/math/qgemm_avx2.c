@@ -28,14 +28,9 @@
 static __always_inline kinfer_v16hi x_group(const int8_t *x, size_t n)
 {
 	kinfer_v4si v = { 0 };
-	uint32_t u = 0;
 	kinfer_v2di h;
 
-	__builtin_memcpy(&u, x, n);
-	u ^= 0x80808080U;
-	if (n < 4)
-		u &= (1U << (8 * n)) - 1;	/* past K: x + 128 is 0 */
-	v[0] = (int)u;
+	v[0] = (int)qv_x_word(x, n);
 	h = (kinfer_v2di)__builtin_ia32_pmovzxbw128((kinfer_v16qi)v);
 	return (kinfer_v16hi)__builtin_shufflevector(h, h, 0, 0, 0, 0);
 }
@@ -84,6 +79,8 @@ static __always_inline void tile(const struct kinfer_qgemm *q, size_t i,
 		group(acc, q, i, w, g, KINFER_QGEMM_GROUP, rows);
 	if (q->k % KINFER_QGEMM_GROUP)
 		group(acc, q, i, w, full, q->k % KINFER_QGEMM_GROUP, rows);
+	/* unrolled: acc[][] stays in registers, not in the stack frame */
+#pragma GCC unroll 2
 	for (r = 0; r < rows; r++) {
 		/* lanes (column, k pair): add each column's two pairs */
 		kinfer_qvu lo = (kinfer_qvu)__builtin_shufflevector(acc[r][0],

@@ -78,19 +78,44 @@ static __always_inline void qv_finish(const struct kinfer_qgemm *q, float *y,
 	float sc[KINFER_QGEMM_PANEL] = { 0 }, bi[KINFER_QGEMM_PANEL] = { 0 };
 	int32_t ws[KINFER_QGEMM_PANEL] = { 0 };
 	float out[KINFER_QGEMM_PANEL];
-	size_t bytes = (c1 - c0) * sizeof(float);
+	size_t c;
 
 	if (c0 == 0 && c1 == KINFER_QGEMM_PANEL) {
 		qv_finish16(y + j, s, q->scale + j, q->wsum + j,
 			    q->bias ? q->bias + j : NULL, q->relu);
 		return;
 	}
-	__builtin_memcpy(sc + c0, q->scale + j + c0, bytes);
-	__builtin_memcpy(ws + c0, q->wsum + j + c0, bytes);
-	if (q->bias)
-		__builtin_memcpy(bi + c0, q->bias + j + c0, bytes);
+	/*
+	 * Element loops, not memcpy(): a call would make the caller spill
+	 * every vector register it holds (a kernel stack frame of 2 KiB).
+	 */
+	for (c = c0; c < c1; c++) {
+		sc[c] = q->scale[j + c];
+		ws[c] = q->wsum[j + c];
+		bi[c] = q->bias ? q->bias[j + c] : 0.0f;
+	}
 	qv_finish16(out, s, sc, ws, q->bias ? bi : NULL, q->relu);
-	__builtin_memcpy(y + j + c0, out + c0, bytes);
+	for (c = c0; c < c1; c++)
+		y[j + c] = out[c];
+}
+
+/*
+ * The 4 bytes of X's group at @x as a little-endian word, with x + 128
+ * (x ^ 0x80) in the first @n <= 4 bytes and 0 past K.  No memcpy() call
+ * for a short group (see qv_finish()).
+ */
+static __always_inline uint32_t qv_x_word(const int8_t *x, size_t n)
+{
+	uint32_t u = 0;
+	size_t t;
+
+	if (n == 4) {
+		__builtin_memcpy(&u, x, 4);
+		return u ^ 0x80808080U;
+	}
+	for (t = 0; t < n; t++)
+		u |= (uint32_t)((uint8_t)x[t] ^ 0x80) << (8 * t);
+	return u;
 }
 
 #ifdef KINFER_QUANTIZE

@@ -13,19 +13,13 @@
 
 #define QV_ROWS		8
 #define QV_PANELS	2
-#define QV_BIAS		0x80808080U	/* x ^ 0x80 is x + 128 as a u8 */
 
 /* The dword of x + 128 of the group at @x, @n <= 4 of its k in X. */
 static __always_inline kinfer_qvi x_group(const int8_t *x, size_t n)
 {
 	const kinfer_qvi z = { 0 };
-	uint32_t u = 0;
 
-	__builtin_memcpy(&u, x, n);
-	u ^= QV_BIAS;
-	if (n < 4)
-		u &= (1U << (8 * n)) - 1;	/* past K: x + 128 is 0 */
-	return z + (int32_t)u;
+	return z + (int32_t)qv_x_word(x, n);
 }
 
 static __always_inline void group(kinfer_qvi acc[QV_ROWS][QV_PANELS],
@@ -68,7 +62,10 @@ static __always_inline void tile(const struct kinfer_qgemm *q, size_t i,
 	if (q->k % KINFER_QGEMM_GROUP)
 		group(acc, q, i, w, pstride, full, q->k % KINFER_QGEMM_GROUP,
 		      rows, panels);
+	/* unrolled: acc[][] stays in registers, not in the stack frame */
+#pragma GCC unroll 8
 	for (r = 0; r < rows; r++)
+#pragma GCC unroll 2
 		for (p = 0; p < panels; p++) {
 			size_t j = (p0 + p) * KINFER_QGEMM_PANEL;
 			size_t e = j + KINFER_QGEMM_PANEL;
