@@ -99,11 +99,9 @@ static int load_and_prepare(struct kinfer_run *run, u32 op)
 		kept->size = 0;
 	run->exec = NULL;
 	ret = kinfer_node_reuse(kept, nodes, run->nodes_bytes, &run->cursor,
-				&run->bufs);
+				&run->bufs, op);
 	if (ret)
 		return ret;
-	if (kept->exec.node->op != op)
-		return -EINVAL;
 	/* The plan declared its work; a node may not spend beyond it. */
 	if (kept->exec.work > run->work_limit - run->work)
 		return -E2BIG;

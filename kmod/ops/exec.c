@@ -285,6 +285,7 @@ static bool kept_matches(const struct kinfer_kept *kept, const uint8_t *nodes,
  * @nodes_bytes: their size, from the checked plan header
  * @cursor: byte offset of the node; advanced past it on success
  * @bufs: the arena and the buffers bound for this node
+ * @op: the op the caller runs (a kfunc's); the node must be this op
  *
  * When the plan holds, at @cursor, exactly the node @kept was prepared
  * from, and @bufs are the same buffers, the kept exec is the one
@@ -292,18 +293,21 @@ static bool kept_matches(const struct kinfer_kept *kept, const uint8_t *nodes,
  * can only make the comparison fail: the exec is then made from a fresh
  * copy, as without a slot.
  *
- * Return: 0 with @kept->exec ready, or kinfer_node_load()'s or
+ * Return: 0 with @kept->exec ready; -EINVAL for a node of another op
+ * (before it is prepared); or kinfer_node_load()'s or
  * kinfer_node_prepare()'s error with @kept emptied.
  */
 int kinfer_node_reuse(struct kinfer_kept *kept, const uint8_t *nodes,
 		      uint32_t nodes_bytes, uint32_t *cursor,
-		      const struct kinfer_buffers *bufs)
+		      const struct kinfer_buffers *bufs, uint32_t op)
 {
-	const struct kinfer_node *node;
+	const struct kinfer_node *node = (const void *)kept->node;
 	int ret;
 
 	if (kept_matches(kept, nodes, nodes_bytes, *cursor) &&
 	    same_buffers(&kept->bufs, bufs)) {
+		if (node->op != op)
+			return -EINVAL;
 		*cursor += kept->size;
 		return 0;
 	}
@@ -311,7 +315,9 @@ int kinfer_node_reuse(struct kinfer_kept *kept, const uint8_t *nodes,
 	ret = kinfer_node_load(nodes, nodes_bytes, cursor, kept->node);
 	if (ret)
 		return ret;
-	node = (const void *)kept->node;
+	/* Before prepare: a node of another op is the caller's mistake. */
+	if (node->op != op)
+		return -EINVAL;
 	ret = kinfer_node_prepare(&kept->exec, node, bufs);
 	if (ret)
 		return ret;

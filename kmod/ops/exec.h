@@ -327,7 +327,7 @@ struct kinfer_kept {
 
 int kinfer_node_reuse(struct kinfer_kept *kept, const uint8_t *nodes,
 		      uint32_t nodes_bytes, uint32_t *cursor,
-		      const struct kinfer_buffers *bufs);
+		      const struct kinfer_buffers *bufs, uint32_t op);
 int kinfer_plan_header_check(const struct kinfer_plan *hdr, uint32_t plan_sz);
 
 /* Helpers for class prepares. */

@@ -129,7 +129,7 @@ struct Runner {
 			if (i >= KINFER_KEPT_NODES)
 				slot.size = 0;
 			int err = kinfer_node_reuse(&slot, p.nodes.data(), (uint32_t)p.nodes.size(),
-						    &cursor, &bufs[i]);
+						    &cursor, &bufs[i], l.ops[i].op);
 			if (err == -E2BIG)
 				throw ModelError(where(i) + ": " + core_error_text(err));
 			if (err)

@@ -69,10 +69,10 @@ struct Context {
 	float *x() { return reinterpret_cast<float *>(arena.data()); }
 	float *y() { return x() + 16; }
 
-	int reuse(const std::vector<uint8_t> &plan)
+	int reuse(const std::vector<uint8_t> &plan, uint32_t op = KINFER_OP_COPY)
 	{
 		uint32_t cursor = 0;
-		int err = kinfer_node_reuse(kept.get(), plan.data(), (uint32_t)plan.size(), &cursor, &bufs);
+		int err = kinfer_node_reuse(kept.get(), plan.data(), (uint32_t)plan.size(), &cursor, &bufs, op);
 		if (!err)
 			REQUIRE(cursor == plan.size());
 		return err;
@@ -142,6 +142,26 @@ TEST_CASE("changed node bytes or buffers prepare the node afresh", "[exec][reuse
 		REQUIRE(c.reuse(cut) == -EINVAL);
 		REQUIRE(c.kept->size == 0);
 	}
+}
+
+TEST_CASE("a node of another op than the caller's is refused, kept or not", "[exec][reuse]")
+{
+	Context c;
+	std::vector<uint8_t> plan = copy_node(4, false);
+	// Fresh: refused before prepare, nothing kept.
+	REQUIRE(c.reuse(plan, KINFER_OP_RELU) == -EINVAL);
+	REQUIRE(c.kept->size == 0);
+	// Kept from a run as COPY: still refused to a RELU caller.
+	c.run(plan);
+	REQUIRE(c.reuse(plan, KINFER_OP_RELU) == -EINVAL);
+	// A node of an op the module does not know, reached by a COPY
+	// kfunc: the caller's mismatch (-EINVAL), not prepare's -EOPNOTSUPP.
+	kinfer_node n;
+	std::memcpy(&n, plan.data(), sizeof(n));
+	n.op = KINFER_OP_LIMIT - 1;
+	std::memcpy(plan.data(), &n, sizeof(n));
+	REQUIRE(c.reuse(plan) == -EINVAL);
+	REQUIRE(c.kept->size == 0);
 }
 
 TEST_CASE("a refused node is not kept; the next good one is", "[exec][reuse]")
