@@ -8,9 +8,14 @@
  *	Y float [..., N]
  *
  * A unit is a block of up to KINFER_MMI8_ROWS rows by col_block columns
- * (whole 16-column panels when one fits a section: K <= 16383), all of K
- * each: at most one section of multiply-adds.  Row blocks are innermost,
- * so the panels they share stay in the cache.
+ * (whole 16-column panels when one fits a section), all of K each: at most
+ * one section of work.  A work unit is one 4-k group of one output: the
+ * four products one lane of VNNI's vpdpbusd adds in one instruction, about
+ * what one float multiply-add costs (a section of MATMUL_I8 then takes as
+ * long as one of MATMUL, and its units are wide enough for the kernels'
+ * 8-row, 2-panel tiles: with a product per unit, MiniLM's K = 1536 layers
+ * got 10-row units and ran 1.6x slower than the K = 384 ones).  Row
+ * blocks are innermost, so the panels they share stay in the cache.
  */
 #include "ops/exec.h"
 
@@ -93,10 +98,9 @@ int kinfer_prepare_matmul_i8(struct kinfer_exec *ex)
 	if (ret)
 		return ret;
 	mm->m = x->numel / mm->k;
-	/* Per output: K rounded up to its groups, and the epilogue. */
+	/* Per output: K's 4-k groups, and the epilogue. */
 	out_work = ((mm->k + KINFER_MATMUL_I8_GROUP - 1) /
-		    KINFER_MATMUL_I8_GROUP * KINFER_MATMUL_I8_GROUP + 1) *
-		   ex->desc->cost;
+		    KINFER_MATMUL_I8_GROUP + 1) * ex->desc->cost;
 	if (out_work > KINFER_FPU_CHUNK)
 		return -E2BIG;
 	plan_blocks(mm, out_work);

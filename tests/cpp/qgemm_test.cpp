@@ -440,7 +440,8 @@ TEST_CASE("MATMUL_I8 equals the reference through its prepare and eval, in any s
 		REQUIRE(op.prepare(q, x, lead, bias, a) == 0);
 		REQUIRE(op.h.ex.fpu);
 		REQUIRE(op.h.ex.unit_work <= KINFER_FPU_CHUNK);
-		REQUIRE(op.h.ex.work >= (uint64_t)m * n * k);
+		// A work unit is one output's 4-k group (a vpdpbusd lane).
+		REQUIRE(op.h.ex.work >= (uint64_t)m * n * ((k + 3) / 4));
 		std::vector<float> want = reference(q, x, m, bias, a.act != 0);
 		std::vector<float> before(m * n, 7.0f);
 		op.h.put(op.y, before);
@@ -549,7 +550,9 @@ TEST_CASE("MATMUL_I8 prepare refuses bad nodes", "[int8]")
 			REQUIRE(ret == (k == KINFER_MATMUL_I8_MAX_K ? 0 : -E2BIG));
 			if (!ret) {
 				REQUIRE(big.ex.unit_work <= KINFER_FPU_CHUNK);
-				REQUIRE(big.ex.units >= 2 * 20 / 3);
+				// A unit holds the outputs whose groups fit a section.
+				uint64_t per_unit = KINFER_FPU_CHUNK / ((k + 3) / 4 + 1);
+				REQUIRE(big.ex.units * per_unit >= 2 * 20);
 			}
 		}
 	}
