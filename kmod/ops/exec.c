@@ -288,8 +288,9 @@ static bool kept_matches(const struct kinfer_kept *kept, const uint8_t *nodes,
  * @op: the op the caller runs (a kfunc's); the node must be this op
  *
  * When the plan holds, at @cursor, exactly the node @kept was prepared
- * from, and @bufs are the same buffers, the kept exec is the one
- * kinfer_node_prepare() would make again.  A plan written concurrently
+ * from, @bufs are the same buffers, and the prepare read no buffer's
+ * contents (per_run), the kept exec is the one kinfer_node_prepare()
+ * would make again.  A plan written concurrently
  * can only make the comparison fail: the exec is then made from a fresh
  * copy, as without a slot.
  *
@@ -305,7 +306,7 @@ int kinfer_node_reuse(struct kinfer_kept *kept, const uint8_t *nodes,
 	int ret;
 
 	if (kept_matches(kept, nodes, nodes_bytes, *cursor) &&
-	    same_buffers(&kept->bufs, bufs)) {
+	    !kept->exec.per_run && same_buffers(&kept->bufs, bufs)) {
 		if (node->op != op)
 			return -EINVAL;
 		*cursor += kept->size;

@@ -256,6 +256,7 @@ struct kinfer_exec {
 	int inplace;
 	bool out_to_bind;
 	bool fpu;
+	bool per_run;	/* prepare read a buffer's contents: no reuse */
 	uint64_t units;
 	uint64_t unit_work;
 	uint64_t work;
@@ -307,10 +308,12 @@ int kinfer_node_prepare(struct kinfer_exec *ex, const struct kinfer_node *node,
 /*
  * A node as kinfer_node_prepare() left it, kept for the next run.
  * Prepare is a pure function of the node's bytes and of the buffers it
- * is given (their addresses and sizes; what it copies out of a buffer,
- * a vocabulary's header, it keeps in the exec).  While all of those are
- * what they were, a run takes the kept exec as it is and skips the copy
- * and every check: for a small model they cost more than its math.
+ * is given (their addresses and sizes), except where a class prepare
+ * reads what a buffer holds (TOKENIZE's max_tokens, a task's live knob,
+ * read once per run): it sets ex->per_run, and such a node is prepared
+ * on every run.  While all of those are what they were, a run takes the
+ * kept exec as it is and skips the copy and every check: for a small
+ * model they cost more than its math.
  *
  * Run contexts keep the first KINFER_KEPT_NODES nodes of a plan (in the
  * kernel each slot costs about 4 KiB per context; a node further on is

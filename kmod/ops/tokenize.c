@@ -99,6 +99,8 @@ int kinfer_prepare_tokenize(struct kinfer_exec *ex)
 	ret = read_max_tokens(ex, p->len, &p->max_tokens);
 	if (ret)
 		return ret;
+	/* max_tokens is live (a task's knob): read it again every run. */
+	ex->per_run = true;
 	p->chunk = kinfer_min_u64(p->row_bytes,
 				  (KINFER_FPU_CHUNK - per_byte) / per_byte);
 	p->chunks = (p->row_bytes + p->chunk - 1) / p->chunk;

@@ -101,6 +101,19 @@ TEST_CASE("a kept node is reused while plan bytes and buffers are the same", "[e
 	REQUIRE(c.reused());
 }
 
+TEST_CASE("a node whose prepare read a buffer's contents is prepared every run", "[exec][reuse]")
+{
+	// TOKENIZE's prepare reads max_tokens, a live knob, and says so.
+	Context c;
+	std::vector<uint8_t> plan = copy_node(4, false);
+	c.run(plan);
+	c.kept->exec.per_run = true;
+	c.mark();
+	REQUIRE(c.run(plan) == std::vector<float>{1, 2, 3, 4});
+	REQUIRE_FALSE(c.reused());
+	REQUIRE_FALSE(c.kept->exec.per_run);	// COPY's prepare reads no contents
+}
+
 TEST_CASE("changed node bytes or buffers prepare the node afresh", "[exec][reuse]")
 {
 	Context c;
