@@ -60,16 +60,16 @@ def budget():
 
 
 def test_a_long_run_does_not_hold_the_cpu(tmp_path: Path) -> None:
-    """A 0.5 G multiply-add layer runs past a 2 s soft-lockup watchdog.
+    """A 1 G multiply-add layer runs past a 2 s soft-lockup watchdog.
 
     The watchdog fires when a CPU goes watchdog_thresh * 2 seconds without
     scheduling. With the threshold at 1 s, a run of several seconds under
     the VM's emulation (checked below, so the test cannot pass vacuously)
     would be reported unless the run reschedules between its sections.
     """
-    path = dense_model(tmp_path, "long_dense", 128, 2048, 2048)
+    path = dense_model(tmp_path, "long_dense", 256, 2048, 2048)
     kinfer("load", str(path), "--name", "long_dense")
-    x = np.random.default_rng(1).standard_normal((128, 2048)).astype(np.float32)
+    x = np.random.default_rng(1).standard_normal((256, 2048)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     thresh = Path("/proc/sys/kernel/watchdog_thresh")
     old = thresh.read_text().strip()
