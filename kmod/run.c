@@ -7,10 +7,10 @@
  * (kinfer_node_reuse()); its work is charged against the run's budget,
  * and its compute split into sections of at most KINFER_FPU_CHUNK work,
  * each in its own kernel_fpu_begin()/kernel_fpu_end() when the op
- * computes in floating point.  Debian's kernel preempts voluntarily: enabling preemption again
- * after a section does not reschedule, so a sleepable run calls
- * cond_resched() between sections, and a non-sleepable one is bounded by
- * its smaller budget instead.
+ * computes in floating point.  Debian's kernel preempts voluntarily:
+ * enabling preemption again after a section does not reschedule, so a
+ * sleepable run calls cond_resched() between sections, and a
+ * non-sleepable one is bounded by its smaller budget instead.
  */
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -94,9 +94,7 @@ static int load_and_prepare(struct kinfer_run *run, u32 op)
 
 	if (pc >= run->n_nodes)
 		return -EINVAL;
-	kept = &run->kept[min(pc, KINFER_KEPT_NODES)];
-	if (pc >= KINFER_KEPT_NODES)
-		kept->size = 0;
+	kept = kinfer_kept_slot(run->kept, pc);
 	run->exec = NULL;
 	ret = kinfer_node_reuse(kept, nodes, run->nodes_bytes, &run->cursor,
 				&run->bufs, op);

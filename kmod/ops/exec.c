@@ -290,9 +290,9 @@ static bool kept_matches(const struct kinfer_kept *kept, const uint8_t *nodes,
  * When the plan holds, at @cursor, exactly the node @kept was prepared
  * from, @bufs are the same buffers, and the prepare read no buffer's
  * contents (per_run), the kept exec is the one kinfer_node_prepare()
- * would make again.  A plan written concurrently
- * can only make the comparison fail: the exec is then made from a fresh
- * copy, as without a slot.
+ * would make again.  A plan written concurrently can only make the
+ * comparison fail: the exec is then made from a fresh copy, as without a
+ * slot.
  *
  * Return: 0 with @kept->exec ready; -EINVAL for a node of another op
  * (before it is prepared); or kinfer_node_load()'s or

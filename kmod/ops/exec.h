@@ -328,6 +328,19 @@ struct kinfer_kept {
 	uint64_t node[KINFER_MAX_NODE_BYTES / sizeof(uint64_t)];
 };
 
+/*
+ * The slot of node @pc among a context's KINFER_KEPT_NODES + 1: the last
+ * serves every node after the kept ones and is emptied for each.
+ */
+static inline struct kinfer_kept *kinfer_kept_slot(struct kinfer_kept *slots,
+						   uint32_t pc)
+{
+	if (pc < KINFER_KEPT_NODES)
+		return &slots[pc];
+	slots[KINFER_KEPT_NODES].size = 0;
+	return &slots[KINFER_KEPT_NODES];
+}
+
 int kinfer_node_reuse(struct kinfer_kept *kept, const uint8_t *nodes,
 		      uint32_t nodes_bytes, uint32_t *cursor,
 		      const struct kinfer_buffers *bufs, uint32_t op);

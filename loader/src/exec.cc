@@ -125,9 +125,7 @@ struct Runner {
 			std::chrono::steady_clock::time_point start;
 			if (node_ns)
 				start = std::chrono::steady_clock::now();
-			kinfer_kept &slot = kept[std::min<size_t>(i, KINFER_KEPT_NODES)];
-			if (i >= KINFER_KEPT_NODES)
-				slot.size = 0;
+			kinfer_kept &slot = *kinfer_kept_slot(kept.data(), (uint32_t)i);
 			int err = kinfer_node_reuse(&slot, p.nodes.data(), (uint32_t)p.nodes.size(),
 						    &cursor, &bufs[i], l.ops[i].op);
 			if (err == -E2BIG)

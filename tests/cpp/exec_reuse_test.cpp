@@ -193,3 +193,19 @@ TEST_CASE("a refused node is not kept; the next good one is", "[exec][reuse]")
 	REQUIRE(c.run(copy_node(4, true)) == std::vector<float>{4, 3, 2, 1});
 	REQUIRE(c.kept->size != 0);
 }
+
+TEST_CASE("the first KINFER_KEPT_NODES nodes have a slot each; the rest share one, emptied", "[exec][reuse]")
+{
+	std::vector<kinfer_kept> slots(KINFER_KEPT_NODES + 1);
+	for (kinfer_kept &k : slots)
+		k.size = 1;
+	for (uint32_t pc = 0; pc < KINFER_KEPT_NODES; pc++) {
+		REQUIRE(kinfer_kept_slot(slots.data(), pc) == &slots[pc]);
+		REQUIRE(slots[pc].size == 1);	// kept as it was
+	}
+	for (uint32_t pc : {KINFER_KEPT_NODES, KINFER_KEPT_NODES + 1, 8191U}) {
+		slots[KINFER_KEPT_NODES].size = 1;
+		REQUIRE(kinfer_kept_slot(slots.data(), pc) == &slots[KINFER_KEPT_NODES]);
+		REQUIRE(slots[KINFER_KEPT_NODES].size == 0);
+	}
+}
